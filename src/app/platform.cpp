@@ -1,0 +1,216 @@
+#include "app/platform.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <filesystem>
+#include <future>
+#include <spdlog/spdlog.h>
+#include <thread>
+
+#include "app/banner.hpp"
+#include "app/logging.hpp"
+#include "domain/event_bus.hpp"
+#include "ingest/embedded_broker.hpp"
+#include "ingest/ingest_service.hpp"
+#include "ingest/mqtt_client.hpp"
+#include "storage/sqlite/sqlite_storage.hpp"
+
+namespace blazeiot {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+std::unique_ptr<Storage> open_storage(const Config& config) {
+  if (config.db_type == "postgres")
+    throw ConfigError("DB_TYPE: postgres is not available in this build; use sqlite");
+  return std::make_unique<SqliteStorage>(config.sqlite_path);
+}
+
+std::string mqtt_client_id(const Config& config) {
+  if (!config.mqtt.client_id.empty()) return config.mqtt.client_id;
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  // FNV-1a of the absolute data directory: stable across restarts, distinct per install.
+  std::string dir = std::filesystem::absolute(config.data_dir).lexically_normal().string();
+  std::uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : dir) h = (h ^ c) * 1099511628211ULL;
+  char suffix[17];
+  std::snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(h));
+  std::string id = std::string("blazeiot-") + host + "-" + std::string(suffix, 8);
+  if (id.size() > 64) id = "blazeiot-" + std::string(suffix);
+  return id;
+}
+
+int init_db(const Config& config) {
+  auto storage = open_storage(config);
+  int version = storage->migrate();
+  std::printf("Database ready: %s (%s), schema version %d\n",
+              config.db_type == "sqlite" ? config.sqlite_path.c_str() : "postgres",
+              storage->kind().c_str(), version);
+  return 0;
+}
+
+namespace {
+
+MqttClientOptions client_options(const Config& config) {
+  MqttClientOptions o;
+  const MqttConfig& m = config.mqtt;
+  o.host = m.embedded ? "127.0.0.1" : m.host;
+  o.port = static_cast<std::uint16_t>(m.embedded ? m.embedded_port : m.port);
+  o.tls = !m.embedded && m.tls;
+  o.ca_file = m.ca_file;
+  o.username = m.username;
+  o.password = m.password;
+  o.client_id = mqtt_client_id(config);
+  o.clean_session = false;
+  o.keepalive_s = static_cast<std::uint16_t>(m.keepalive_s);
+  o.max_payload = m.max_payload;
+  for (const std::string& f : ingest_topic_filters())
+    o.subscriptions.push_back(m.shared_group.empty() ? f : "$share/" + m.shared_group + "/" + f);
+  return o;
+}
+
+}  // namespace
+
+int serve(const Config& config) {
+  setup_logging(config);
+  ::signal(SIGPIPE, SIG_IGN);
+  SystemClock clock;
+  const EpochMs started_at = clock.now_ms();
+  Banner banner;
+  banner.rule();
+  banner.title("BlazeIoT Platform " BLAZEIOT_VERSION " - Starting...");
+  banner.rule();
+
+  banner.step("📊 Initializing database...");
+  auto storage = open_storage(config);
+  int schema = storage->migrate();
+  banner.ok("Database connected (" + storage->kind() + ", schema v" + std::to_string(schema) + ")");
+
+  asio::io_context io;
+  auto work = asio::make_work_guard(io);
+  auto ingest_strand = asio::make_strand(io);
+  EventBus events;
+  IngestOptions ingest_options;
+  ingest_options.limits.max_payload = config.mqtt.max_payload;
+  ingest_options.offline_timeout_ms = config.device_offline_timeout_s * 1000LL;
+  IngestService ingest(ingest_strand, storage->telemetry(), events, clock, ingest_options);
+  FileAndTableLog log(clock, [&ingest](LogEntry e) { ingest.add_log(std::move(e)); });
+  ingest.start();
+
+  std::unique_ptr<EmbeddedBroker> broker;
+  std::string broker_url = config.mqtt.url();
+  if (config.mqtt.embedded) {
+    banner.step("📡 Starting the embedded MQTT broker...");
+    broker = std::make_unique<EmbeddedBroker>(
+        io.get_executor(), config.data_dir, config.mqtt.embedded_port,
+        [&log](const std::string& level, const std::string& message) {
+          LogEntry e;
+          e.category = "mqtt";
+          e.level = level;
+          e.source = "embedded-broker";
+          e.message = message;
+          log.write(std::move(e));
+        });
+    broker->start();
+    broker_url = "mqtt://127.0.0.1:" + std::to_string(config.mqtt.embedded_port);
+    banner.ok("Embedded MQTT broker listening on " + broker_url);
+  }
+
+  banner.step("📡 Connecting to MQTT broker " + broker_url + "...");
+  std::promise<std::pair<bool, std::string>> first_state;
+  bool first_reported = false;
+  auto client = std::make_shared<MqttClient>(
+      ingest_strand, client_options(config),
+      [&ingest](MqttMessage&& m) { ingest.on_message(std::move(m)); },
+      [&](bool connected, const std::string& detail) {
+        ingest.on_connection(connected, detail);
+        if (!first_reported) {
+          first_reported = true;
+          first_state.set_value({connected, detail});
+        }
+      });
+  ingest.attach(client, broker_url, config.mqtt.embedded);
+  client->start();
+
+  // Network threads: this one and one more (the machine class has two cores; the database
+  // writer has its own thread).
+  std::thread io_thread([&io] { io.run(); });
+
+  auto state_future = first_state.get_future();
+  if (state_future.wait_for(5s) == std::future_status::ready) {
+    auto [connected, detail] = state_future.get();
+    if (connected) {
+      banner.ok("MQTT broker connected, subscribed as " + client->options().client_id +
+                (detail.empty() ? "" : " (" + detail + ")"));
+    } else {
+      banner.warn("MQTT broker not connected: " + detail + " (retrying in the background)");
+    }
+  } else {
+    banner.warn("MQTT broker not connected yet (no answer within 5 s; retrying in the background)");
+  }
+
+  banner.rule();
+  banner.info("🔥 Environment: " + config.node_env);
+  banner.info("📡 MQTT: " + broker_url + (config.mqtt.embedded ? " (embedded)" : ""));
+  banner.info("📊 Database: " + storage->kind() +
+              (storage->kind() == "sqlite" ? " (" + config.sqlite_path + ")" : ""));
+  banner.rule();
+  if (banner.problems() == 0) {
+    banner.ok("Platform ready! All systems operational.");
+  } else {
+    banner.warn("Platform ready with " + std::to_string(banner.problems() - 0) +
+                " problem(s) listed above.");
+  }
+  banner.rule();
+  banner.flush();
+  spdlog::info("[system] started in {} ms", clock.now_ms() - started_at);
+  log.info("system", "platform", "BlazeIoT " BLAZEIOT_VERSION " started");
+
+  // Graceful stop: commit and acknowledge what was received, disconnect, stop the broker.
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  asio::steady_timer deadline(io);
+  bool stopping = false;
+  auto finish = [&] {
+    if (broker) broker->stop();
+    work.reset();
+    io.stop();
+  };
+  std::function<void(boost::system::error_code, int)> on_signal =
+      [&](boost::system::error_code ec, int signo) {
+        if (ec) return;
+        if (stopping) {
+          spdlog::warn("[system] second signal: exiting now");
+          finish();
+          return;
+        }
+        stopping = true;
+        spdlog::info("[system] signal {} received, shutting down", signo);
+        deadline.expires_after(4500ms);
+        deadline.async_wait([&](boost::system::error_code tec) {
+          if (tec) return;
+          spdlog::error("[system] shutdown did not finish in time; exiting");
+          finish();
+        });
+        ingest.drain([&] { asio::post(io, [&] {
+          deadline.cancel();
+          finish();
+        }); });
+        signals.async_wait(on_signal);
+      };
+  signals.async_wait(on_signal);
+
+  io.run();
+  io_thread.join();
+  spdlog::info("[system] stopped");
+  spdlog::shutdown();
+  return 0;
+}
+
+}  // namespace blazeiot

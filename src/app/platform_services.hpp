@@ -1,0 +1,24 @@
+#pragma once
+// What the platform's front ends (HTTP, WebSocket) are given by the composition root.
+#include "config/config.hpp"
+#include "core/clock.hpp"
+#include "domain/event_bus.hpp"
+#include "domain/system_log.hpp"
+#include "ingest/ingest_status.hpp"
+#include "ingest/mqtt_publisher.hpp"
+#include "storage/storage.hpp"
+
+namespace blazeiot {
+
+struct PlatformServices {
+  const Config& config;
+  const Clock& clock;
+  Storage& storage;
+  SystemLog& log;
+  EventBus& events;
+  const IngestStatusSource& ingest;
+  MqttPublisher& mqtt;
+  EpochMs started_at;
+};
+
+}  // namespace blazeiot

@@ -1,0 +1,71 @@
+#pragma once
+// Who is online. Every message from a device, gateway or node is an observation; an entity
+// with no observation for `timeout` goes offline; a status message or Last Will sets the
+// status at once. Pure logic driven by the caller's clock (tested on a fake one).
+#include <cstdint>
+#include <optional>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "domain/entities.hpp"
+
+namespace blazeiot {
+
+struct PresenceKey {
+  EntityKind kind = EntityKind::device;
+  std::string id;
+  std::string gateway_id;  // nodes only
+};
+
+struct PresenceTransition {
+  PresenceKey key;
+  bool registered = false;  // first time this entity is seen
+  Presence status = Presence::online;
+};
+
+class PresenceTracker {
+ public:
+  explicit PresenceTracker(EpochMs timeout_ms) : timeout_ms_(timeout_ms) {}
+
+  // Entities known from storage at start-up.
+  void load(const PresenceKey& key, Presence status, std::optional<EpochMs> last_seen,
+            EpochMs now);
+
+  // Traffic from the entity. Returns a transition when it is new or was offline.
+  std::optional<PresenceTransition> observe(const PresenceKey& key, EpochMs now);
+
+  // An explicit report. Offline for an unknown entity is ignored; online registers it.
+  std::optional<PresenceTransition> report(const PresenceKey& key, Presence status, EpochMs now);
+
+  // Online entities silent for the timeout, now marked offline.
+  std::vector<PresenceTransition> expire(EpochMs now);
+
+  std::size_t count(EntityKind kind) const;
+  std::size_t online(EntityKind kind) const;
+  std::size_t pending_deadlines() const { return deadlines_.size(); }
+
+ private:
+  struct State {
+    PresenceKey key;
+    Presence status = Presence::offline;
+    EpochMs last_seen = 0;
+    bool scheduled = false;  // has an entry in deadlines_
+  };
+  struct Deadline {
+    EpochMs at;
+    std::string map_key;
+    bool operator>(const Deadline& o) const { return at > o.at; }
+  };
+
+  static std::string map_key(const PresenceKey& key);
+  void schedule(const std::string& mk, State& s);
+
+  EpochMs timeout_ms_;
+  std::unordered_map<std::string, State> entities_;
+  // At most one entry per online entity: re-armed from last_seen when it comes due.
+  std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
+};
+
+}  // namespace blazeiot

@@ -1,0 +1,24 @@
+#include "ingest/batch_committer.hpp"
+
+#include <boost/asio/post.hpp>
+
+namespace blazeiot {
+
+void BatchCommitter::commit(std::shared_ptr<const IngestBatch> batch,
+                            boost::asio::any_io_executor reply_to,
+                            std::function<void(std::string)> done) {
+  boost::asio::post(pool_, [this, batch = std::move(batch), reply_to = std::move(reply_to),
+                            done = std::move(done)]() mutable {
+    std::string error;
+    try {
+      store_.apply(*batch);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    boost::asio::post(reply_to, [done = std::move(done), error = std::move(error)]() mutable {
+      done(std::move(error));
+    });
+  });
+}
+
+}  // namespace blazeiot

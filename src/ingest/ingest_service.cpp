@@ -1,0 +1,292 @@
+#include "ingest/ingest_service.hpp"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include "domain/log_file.hpp"
+
+namespace blazeiot {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string sighting_key(const EntitySighting& s) {
+  std::string k;
+  k += static_cast<char>('0' + static_cast<int>(s.kind));
+  k += s.gateway_id;
+  k += '\x1f';
+  k += s.id;
+  return k;
+}
+
+const char* category_of(EntityKind k) { return to_string(k); }
+
+std::string display_name(const PresenceKey& k) {
+  if (k.kind == EntityKind::node) return k.id + " (gateway " + k.gateway_id + ")";
+  return k.id;
+}
+
+std::string capitalised(const char* s) {
+  std::string out(s);
+  if (!out.empty()) out[0] = static_cast<char>(out[0] - 'a' + 'A');
+  return out;
+}
+
+}  // namespace
+
+IngestService::IngestService(asio::any_io_executor strand, TelemetryStore& store, EventBus& events,
+                             const Clock& clock, IngestOptions options)
+    : strand_(std::move(strand)),
+      store_(store),
+      events_(events),
+      clock_(clock),
+      options_(options),
+      committer_(store),
+      presence_(options.offline_timeout_ms),
+      tick_timer_(strand_),
+      retry_timer_(strand_) {}
+
+IngestService::~IngestService() = default;
+
+void IngestService::start() {
+  EpochMs now = clock_.now_ms();
+  for (const KnownEntity& e : store_.load_entities())
+    presence_.load(PresenceKey{e.kind, e.id, e.gateway_id}, e.status, e.last_seen, now);
+  last_summary_ = now;
+  asio::post(strand_, [this] {
+    refresh_online_counts();
+    schedule_tick();
+  });
+}
+
+void IngestService::attach(std::shared_ptr<MqttClient> client, std::string broker_url,
+                           bool embedded) {
+  client_ = std::move(client);
+  broker_url_ = std::move(broker_url);
+  embedded_ = embedded;
+}
+
+void IngestService::on_connection(bool connected, const std::string& detail) {
+  bool was = connected_.exchange(connected);
+  if (connected && !was) {
+    add_log_now({0, "mqtt", "info", broker_url_, "connected to the MQTT broker " + broker_url_ +
+                 (detail.empty() ? "" : " (" + detail + ")"), "{}", clock_.now_ms()});
+  } else if (!connected) {
+    add_log_now({0, "mqtt", was ? "warn" : "error", broker_url_,
+                 (was ? "disconnected from the MQTT broker: " : "MQTT connection failed: ") + detail,
+                 "{}", clock_.now_ms()});
+  }
+  maybe_commit();
+}
+
+void IngestService::on_message(MqttMessage&& m) {
+  ++received_;
+  EpochMs now = clock_.now_ms();
+  ++pending_.messages;
+  ++backlog_;
+  if (m.ack.packet_id) pending_.acks.push_back(m.ack);
+
+  std::variant<ParsedMessage, Rejection> result =
+      m.truncated ? std::variant<ParsedMessage, Rejection>(Rejection{
+                        RejectReason::too_large, "payload of " + std::to_string(m.size) +
+                                                     " bytes exceeds " +
+                                                     std::to_string(options_.limits.max_payload)})
+                  : parse_message(m.topic, m.payload, now, options_.limits);
+  if (auto* r = std::get_if<Rejection>(&result)) {
+    ++rejected_;
+    rejections_.record(m.topic, r->reason, r->detail);
+  } else {
+    accept(std::move(std::get<ParsedMessage>(result)), now);
+  }
+  update_pause();
+  maybe_commit();
+}
+
+void IngestService::accept(ParsedMessage&& parsed, EpochMs now) {
+  for (EntitySighting& s : parsed.sightings) {
+    PresenceKey key{s.kind, s.id, s.gateway_id};
+    if (auto t = presence_.observe(key, now)) apply_transition(*t, now, "traffic");
+    add_sighting(std::move(s));
+  }
+  for (const StatusReport& st : parsed.status) {
+    if (auto t = presence_.report(PresenceKey{st.kind, st.id, ""}, st.status, now))
+      apply_transition(*t, now, "status message");
+  }
+  for (OtaResponse& o : parsed.ota) {
+    pending_.events.emplace_back(std::in_place_type<OtaStatusChanged>, OtaStatusChanged{o});
+    pending_.batch.ota_responses.push_back(std::move(o));
+  }
+  for (Reading& r : parsed.readings) {
+    pending_.events.emplace_back(std::in_place_type<ReadingStored>, ReadingStored{r});
+    pending_.batch.readings.push_back(std::move(r));
+  }
+}
+
+void IngestService::add_sighting(EntitySighting&& s) {
+  // One upsert per entity per batch, however many messages it sent.
+  auto [it, inserted] = pending_.sighting_index.try_emplace(sighting_key(s), 0);
+  if (inserted) {
+    it->second = pending_.batch.sightings.size();
+    pending_.batch.sightings.push_back(std::move(s));
+  } else {
+    auto& existing = pending_.batch.sightings[it->second];
+    existing.seen_at = std::max(existing.seen_at, s.seen_at);
+  }
+}
+
+void IngestService::apply_transition(const PresenceTransition& t, EpochMs now, const char* why) {
+  const char* kind = category_of(t.key.kind);
+  if (t.registered) {
+    add_log_now({0, kind, "info", t.key.id,
+                 capitalised(kind) + " registered: " + display_name(t.key), "{}", now});
+    pending_.events.emplace_back(std::in_place_type<EntityRegistered>, EntityRegistered{t.key.kind, t.key.id, t.key.gateway_id, now});
+  } else {
+    add_log_now({0, kind, t.status == Presence::online ? "info" : "warn", t.key.id,
+                 capitalised(kind) + " " + display_name(t.key) + " is " + to_string(t.status) +
+                     " (" + why + ")",
+                 "{}", now});
+  }
+  // Sightings already mark an entity online; an explicit change is recorded either way so
+  // the last word in the batch is the right one.
+  pending_.batch.presence.push_back({t.key.kind, t.key.id, t.key.gateway_id, t.status, now});
+  pending_.events.emplace_back(std::in_place_type<PresenceChanged>, PresenceChanged{t.key.kind, t.key.id, t.key.gateway_id, t.status, now});
+}
+
+void IngestService::add_log(LogEntry entry) {
+  asio::post(strand_, [this, entry = std::move(entry)]() mutable {
+    pending_.events.emplace_back(std::in_place_type<LogWritten>, LogWritten{entry});
+    pending_.batch.logs.push_back(std::move(entry));
+    maybe_commit();
+  });
+}
+
+void IngestService::add_log_now(LogEntry&& entry) {
+  write_log_file(entry);
+  pending_.events.emplace_back(std::in_place_type<LogWritten>, LogWritten{entry});
+  pending_.batch.logs.push_back(std::move(entry));
+}
+
+void IngestService::maybe_commit() {
+  if (committing_ || pending_.empty()) return;
+  committing_ = std::make_shared<Pending>(std::move(pending_));
+  pending_ = Pending{};
+  // The committer reads the batch on its thread while committing_ keeps it alive here.
+  std::shared_ptr<const IngestBatch> batch(committing_, &committing_->batch);
+  committer_.commit(std::move(batch), strand_, [this](std::string error) { on_committed(error); });
+}
+
+void IngestService::on_committed(const std::string& error) {
+  if (!error.empty()) {
+    // Nothing was applied and nothing acknowledged: the broker still holds these messages.
+    // Retry the same batch; meanwhile new messages accumulate and, past the high-water
+    // mark, reading stops.
+    spdlog::error("[storage] ingest commit failed, retrying in 1 s: {}", error);
+    retry_timer_.expires_after(1s);
+    retry_timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      std::shared_ptr<const IngestBatch> batch(committing_, &committing_->batch);
+      committer_.commit(std::move(batch), strand_,
+                        [this](std::string e) { on_committed(e); });
+    });
+    return;
+  }
+  auto done = std::move(committing_);
+  committing_.reset();
+  if (client_)
+    for (const MqttAckToken& t : done->acks) client_->acknowledge(t);
+  stored_ += done->batch.readings.size();
+  backlog_ -= done->messages;
+  for (const PlatformEvent& e : done->events) events_.publish(e);
+  update_pause();
+  maybe_commit();
+  if (stopping_ && !committing_ && pending_.empty() && drained_) {
+    auto cb = std::move(drained_);
+    drained_ = nullptr;
+    if (client_) {
+      client_->stop(std::move(cb));
+    } else {
+      cb();
+    }
+  }
+}
+
+void IngestService::update_pause() {
+  if (!client_) return;
+  std::size_t backlog = backlog_.load();
+  bool pause = stopping_ || backlog >= options_.high_water ||
+               (paused_ && backlog > options_.low_water);
+  if (pause != paused_) {
+    paused_ = pause;
+    client_->set_paused(pause);
+  }
+}
+
+void IngestService::drain(std::function<void()> done) {
+  asio::post(strand_, [this, done = std::move(done)]() mutable {
+    stopping_ = true;
+    tick_timer_.cancel();
+    for (auto& e : rejections_.flush(clock_.now_ms(), options_.rejection_interval_s))
+      add_log_now(std::move(e));
+    update_pause();
+    drained_ = std::move(done);
+    maybe_commit();
+    if (!committing_ && pending_.empty()) {
+      auto cb = std::move(drained_);
+      drained_ = nullptr;
+      if (client_) {
+        client_->stop(std::move(cb));
+      } else {
+        cb();
+      }
+    }
+  });
+}
+
+void IngestService::schedule_tick() {
+  tick_timer_.expires_after(500ms);
+  tick_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || stopping_) return;
+    tick();
+    schedule_tick();
+  });
+}
+
+void IngestService::tick() {
+  EpochMs now = clock_.now_ms();
+  for (const PresenceTransition& t : presence_.expire(now)) apply_transition(t, now, "timeout");
+  if (now - last_summary_ >= options_.rejection_interval_s * 1000LL) {
+    for (auto& e : rejections_.flush(now, options_.rejection_interval_s)) add_log_now(std::move(e));
+    last_summary_ = now;
+  }
+  rate_samples_.emplace_back(now, received_.load());
+  while (rate_samples_.size() > 2 && now - rate_samples_.front().first > 10'000)
+    rate_samples_.pop_front();
+  if (rate_samples_.size() >= 2) {
+    auto [t0, n0] = rate_samples_.front();
+    if (now > t0) rate_ = static_cast<double>(received_.load() - n0) * 1000.0 / double(now - t0);
+  }
+  refresh_online_counts();
+  maybe_commit();
+}
+
+void IngestService::refresh_online_counts() {
+  for (EntityKind k : {EntityKind::device, EntityKind::gateway, EntityKind::node})
+    online_[static_cast<int>(k)] = presence_.online(k);
+}
+
+IngestSnapshot IngestService::ingest_snapshot() const {
+  IngestSnapshot s;
+  s.broker_connected = connected_.load();
+  s.embedded_broker = embedded_;
+  s.broker_url = broker_url_;
+  s.messages_received = received_.load();
+  s.messages_rejected = rejected_.load();
+  s.readings_stored = stored_.load();
+  s.messages_per_second = rate_.load();
+  s.backlog = backlog_.load();
+  return s;
+}
+
+}  // namespace blazeiot

@@ -1,0 +1,110 @@
+#pragma once
+// The ingest pipeline: MQTT message -> parse -> presence -> pending batch -> one commit at a
+// time -> PUBACKs (in receive order) and events. Runs on one strand; the only blocking work,
+// the commit, happens on the BatchCommitter's thread.
+#include <atomic>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <deque>
+#include <memory>
+#include <unordered_map>
+
+#include "core/clock.hpp"
+#include "domain/event_bus.hpp"
+#include "domain/presence_tracker.hpp"
+#include "ingest/batch_committer.hpp"
+#include "ingest/ingest_status.hpp"
+#include "ingest/message_parser.hpp"
+#include "ingest/mqtt_client.hpp"
+#include "ingest/rejection_summary.hpp"
+
+namespace blazeiot {
+
+struct IngestOptions {
+  ParseLimits limits;
+  EpochMs offline_timeout_ms = 300'000;
+  int rejection_interval_s = 10;
+  // Stop reading from the broker above this many uncommitted messages; resume below low.
+  std::size_t high_water = 20'000;
+  std::size_t low_water = 5'000;
+};
+
+class IngestService final : public IngestStatusSource {
+ public:
+  IngestService(boost::asio::any_io_executor strand, TelemetryStore& store, EventBus& events,
+                const Clock& clock, IngestOptions options);
+  ~IngestService() override;
+
+  // Loads known entities and starts the presence and summary timers. Call once, before
+  // messages arrive.
+  void start();
+  void attach(std::shared_ptr<MqttClient> client, std::string broker_url, bool embedded);
+
+  // On the strand:
+  void on_message(MqttMessage&& message);
+  void on_connection(bool connected, const std::string& detail);
+
+  // Thread-safe: a system log entry committed with the next batch.
+  void add_log(LogEntry entry);
+
+  // Stops reading, commits and acknowledges everything received, disconnects from the
+  // broker, then calls done (on the strand).
+  void drain(std::function<void()> done);
+
+  IngestSnapshot ingest_snapshot() const override;
+  std::size_t online(EntityKind kind) const { return online_[static_cast<int>(kind)].load(); }
+
+ private:
+  struct Pending {
+    IngestBatch batch;
+    std::vector<MqttAckToken> acks;
+    std::vector<PlatformEvent> events;
+    std::unordered_map<std::string, std::size_t> sighting_index;
+    std::size_t messages = 0;
+    bool empty() const { return batch.empty() && acks.empty() && events.empty(); }
+  };
+
+  void accept(ParsedMessage&& parsed, EpochMs now);
+  void apply_transition(const PresenceTransition& t, EpochMs now, const char* why);
+  void add_sighting(EntitySighting&& s);
+  void add_log_now(LogEntry&& entry);
+  void maybe_commit();
+  void on_committed(const std::string& error);
+  void update_pause();
+  void tick();
+  void schedule_tick();
+  void refresh_online_counts();
+
+  boost::asio::any_io_executor strand_;
+  TelemetryStore& store_;
+  EventBus& events_;
+  const Clock& clock_;
+  IngestOptions options_;
+  BatchCommitter committer_;
+  PresenceTracker presence_;
+  RejectionSummary rejections_;
+  std::shared_ptr<MqttClient> client_;
+  boost::asio::steady_timer tick_timer_;
+  boost::asio::steady_timer retry_timer_;
+
+  Pending pending_;
+  std::shared_ptr<Pending> committing_;
+  bool paused_ = false;
+  bool stopping_ = false;
+  std::function<void()> drained_;
+  EpochMs last_summary_ = 0;
+  std::deque<std::pair<EpochMs, std::uint64_t>> rate_samples_;
+
+  // Read by other threads through ingest_snapshot().
+  std::string broker_url_;
+  bool embedded_ = false;
+  std::atomic<bool> connected_{false};
+  std::atomic<std::uint64_t> received_{0};
+  std::atomic<std::uint64_t> rejected_{0};
+  std::atomic<std::uint64_t> stored_{0};
+  std::atomic<std::uint64_t> backlog_{0};
+  std::atomic<double> rate_{0};
+  std::atomic<std::size_t> online_[3] = {0, 0, 0};
+};
+
+}  // namespace blazeiot

@@ -1,0 +1,60 @@
+// blazeiot: the platform's one program. Subcommands serve, init-db, seed-admin, version.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <map>
+
+#include "app/platform.hpp"
+#include "config/config.hpp"
+#include "config/dotenv.hpp"
+
+namespace {
+
+// PORT -> --port, MQTT_URL -> --mqtt-url
+std::string flag_name(const std::string& variable) {
+  std::string f = "--";
+  for (char c : variable) f += c == '_' ? '-' : static_cast<char>(std::tolower(c));
+  return f;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"BlazeIoT: Industrial IoT backend platform"};
+  app.require_subcommand(1);
+  std::string env_file = ".env";
+  app.add_option("--env-file", env_file, "dotenv file read before the environment")
+      ->capture_default_str();
+  std::map<std::string, std::string> flags;
+  for (const auto& v : blazeiot::config_variables()) {
+    app.add_option_function<std::string>(
+           flag_name(v.name), [&flags, name = std::string(v.name)](const std::string& value) {
+             flags[name] = value;
+           },
+           std::string(v.description) + " (" + v.name + ")")
+        ->group("Configuration (each overrides its environment variable)");
+  }
+  auto* serve_cmd = app.add_subcommand("serve", "run the platform");
+  serve_cmd->fallthrough();
+  auto* init_cmd = app.add_subcommand("init-db", "create or migrate the database, then exit");
+  init_cmd->fallthrough();
+  auto* version_cmd = app.add_subcommand("version", "print the version");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*version_cmd) {
+    std::printf("blazeiot %s\n", BLAZEIOT_VERSION);
+    return 0;
+  }
+  try {
+    blazeiot::Config config = blazeiot::load_config(blazeiot::read_dotenv_file(env_file),
+                                                     blazeiot::config_environment(), flags);
+    if (*init_cmd) return blazeiot::init_db(config);
+    return blazeiot::serve(config);
+  } catch (const blazeiot::ConfigError& e) {
+    std::fprintf(stderr, "Configuration error: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "Fatal: %s\n", e.what());
+    return 1;
+  }
+}

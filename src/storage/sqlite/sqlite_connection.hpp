@@ -1,0 +1,86 @@
+#pragma once
+// Thin RAII over sqlite3: a connection and prepared statements. Errors throw StorageError.
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace blazeiot {
+
+class StorageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class SqliteStatement {
+ public:
+  SqliteStatement(sqlite3* db, std::string_view sql);
+  ~SqliteStatement();
+  SqliteStatement(const SqliteStatement&) = delete;
+  SqliteStatement& operator=(const SqliteStatement&) = delete;
+  SqliteStatement(SqliteStatement&& other) noexcept;
+
+  // Bind by 1-based index. Empty optionals bind NULL.
+  SqliteStatement& bind(int index, std::string_view text);
+  SqliteStatement& bind(int index, std::int64_t v);
+  SqliteStatement& bind(int index, int v) { return bind(index, std::int64_t{v}); }
+  SqliteStatement& bind(int index, double v);
+  SqliteStatement& bind_null(int index);
+  template <class T>
+  SqliteStatement& bind(int index, const std::optional<T>& v) {
+    return v ? bind(index, *v) : bind_null(index);
+  }
+
+  bool step();  // true while a row is available
+  void run();   // step to completion, then reset
+  void reset();
+
+  bool is_null(int col) const;
+  std::int64_t column_int(int col) const;
+  double column_double(int col) const;
+  std::string column_text(int col) const;
+  std::optional<std::int64_t> column_opt_int(int col) const;
+  std::optional<double> column_opt_double(int col) const;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+class SqliteConnection {
+ public:
+  // Opens (creating when asked) with WAL, foreign keys and a busy timeout.
+  SqliteConnection(const std::string& path, bool read_only);
+  ~SqliteConnection();
+  SqliteConnection(const SqliteConnection&) = delete;
+  SqliteConnection& operator=(const SqliteConnection&) = delete;
+
+  void exec(std::string_view sql);
+  SqliteStatement prepare(std::string_view sql) { return SqliteStatement(db_, sql); }
+  std::int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+  int changes() const { return sqlite3_changes(db_); }
+  sqlite3* handle() const { return db_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+// BEGIN IMMEDIATE ... COMMIT, rolled back when destroyed without commit().
+class SqliteTransaction {
+ public:
+  explicit SqliteTransaction(SqliteConnection& c) : c_(c) { c_.exec("BEGIN IMMEDIATE"); }
+  ~SqliteTransaction();
+  void commit() {
+    c_.exec("COMMIT");
+    done_ = true;
+  }
+
+ private:
+  SqliteConnection& c_;
+  bool done_ = false;
+};
+
+}  // namespace blazeiot
