@@ -20,6 +20,19 @@ namespace blazeiot {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
+namespace {
+bool port_accepts(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+}  // namespace
+
 EmbeddedBroker::EmbeddedBroker(boost::asio::any_io_executor executor, std::string data_dir,
                                int port, EventSink on_event)
     : timer_(std::move(executor)),
@@ -60,6 +73,11 @@ void EmbeddedBroker::start() {
   if (::geteuid() == 0) conf << "user root\n";
   conf.close();
   if (!conf) throw std::runtime_error("cannot write " + dir_ + "/mosquitto.conf");
+  // Someone else listening there would pass for our broker in wait_until_listening().
+  if (port_accepts(port_))
+    throw std::runtime_error("127.0.0.1:" + std::to_string(port_) +
+                             " is already in use (another broker?); set MQTT_EMBEDDED_PORT to a "
+                             "free port, or MQTT_URL to use that broker");
   spawn();
   if (!wait_until_listening(5000)) {
     stop();
@@ -92,6 +110,7 @@ void EmbeddedBroker::spawn() {
   pid_ = pid;
 }
 
+
 bool EmbeddedBroker::wait_until_listening(int timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (std::chrono::steady_clock::now() < deadline) {
@@ -100,14 +119,7 @@ bool EmbeddedBroker::wait_until_listening(int timeout_ms) {
       pid_ = -1;
       return false;
     }
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port_));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    ::close(fd);
-    if (ok) return true;
+    if (port_accepts(port_)) return true;
     std::this_thread::sleep_for(5ms);
   }
   return false;

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole test suite: unit tests and black-box tests (real Mosquitto, real clients), first
+# on the normal build, then again on an AddressSanitizer + UndefinedBehaviorSanitizer build.
+# SKIP_SANITIZERS=1 runs only the normal build (quicker while developing).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+
+run_suite() {
+  local dir=$1
+  echo "== tests on $dir"
+  (cd "$dir" && ctest --output-on-failure --timeout 1500)
+}
+
+scripts/build.sh
+run_suite build
+
+if [[ "${SKIP_SANITIZERS:-0}" != 1 ]]; then
+  BUILD_DIR=build-asan BUILD_TYPE=Debug scripts/build.sh -DBLAZEIOT_SANITIZE=ON
+  # detect_leaks stays on: a leak is a failure. halt_on_error makes UBSan findings fatal too.
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  run_suite build-asan
+fi
