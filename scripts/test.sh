@@ -6,6 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 
+# A throwaway PostgreSQL for the store suite (and anything else that needs one).
+pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/blazeiot-test-pg.XXXXXX")
+trap 'scripts/postgres-test-server.sh stop "$pg_dir" >/dev/null 2>&1 || true' EXIT
+BLAZEIOT_TEST_PG=$(scripts/postgres-test-server.sh start "$pg_dir")
+export BLAZEIOT_TEST_PG
+
 run_suite() {
   local dir=$1
   echo "== tests on $dir"

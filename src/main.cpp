@@ -4,6 +4,7 @@
 #include <map>
 
 #include "app/platform.hpp"
+#include "auth/seed_admin_command.hpp"
 #include "config/config.hpp"
 #include "config/dotenv.hpp"
 
@@ -37,6 +38,15 @@ int main(int argc, char** argv) {
   serve_cmd->fallthrough();
   auto* init_cmd = app.add_subcommand("init-db", "create or migrate the database, then exit");
   init_cmd->fallthrough();
+  auto* seed_cmd = app.add_subcommand("seed-admin", "create or update a user (asks on a terminal)");
+  seed_cmd->fallthrough();
+  blazeiot::SeedAdminOptions seed;
+  seed_cmd->add_option("--username", seed.username, "user name");
+  seed_cmd->add_option("--email", seed.email, "e-mail address");
+  seed_cmd->add_option("--password", seed.password,
+                       "password (visible in the process list: prefer --password-stdin)");
+  seed_cmd->add_flag("--password-stdin", seed.password_stdin, "read the password from stdin");
+  seed_cmd->add_option("--role", seed.role, "admin or viewer")->capture_default_str();
   auto* version_cmd = app.add_subcommand("version", "print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -49,6 +59,11 @@ int main(int argc, char** argv) {
     blazeiot::Config config = blazeiot::load_config(blazeiot::read_dotenv_file(env_file),
                                                      blazeiot::config_environment(), flags);
     if (*init_cmd) return blazeiot::init_db(config);
+    if (*seed_cmd) {
+      auto storage = blazeiot::open_storage(config);
+      storage->migrate();
+      return blazeiot::run_seed_admin(*storage, config, seed);
+    }
     return blazeiot::serve(config);
   } catch (const blazeiot::ConfigError& e) {
     std::fprintf(stderr, "Configuration error: %s\n", e.what());

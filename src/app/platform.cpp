@@ -14,6 +14,9 @@
 #include <thread>
 
 #include "app/banner.hpp"
+#include "auth/admin_bootstrap.hpp"
+#include "http/http_server.hpp"
+#include "ws/ws_server.hpp"
 #include "app/logging.hpp"
 #include "domain/event_bus.hpp"
 #include "ingest/embedded_broker.hpp"
@@ -79,6 +82,7 @@ MqttClientOptions client_options(const Config& config) {
 }  // namespace
 
 int serve(const Config& config) {
+  check_production_safety(config);
   setup_logging(config);
   ::signal(SIGPIPE, SIG_IGN);
   SystemClock clock;
@@ -104,6 +108,11 @@ int serve(const Config& config) {
   FileAndTableLog log(clock, [&ingest](LogEntry e) { ingest.add_log(std::move(e)); });
   ingest.start();
 
+  banner.step("👤 Checking admin user...");
+  banner.ok(ensure_default_admin(*storage, config, log) == "created"
+                ? "Admin user \"" + config.admin_username + "\" created"
+                : "Admin user already exists");
+
   std::unique_ptr<EmbeddedBroker> broker;
   std::string broker_url = config.mqtt.url();
   if (config.mqtt.embedded) {
@@ -123,7 +132,6 @@ int serve(const Config& config) {
     banner.ok("Embedded MQTT broker listening on " + broker_url);
   }
 
-  banner.step("📡 Connecting to MQTT broker " + broker_url + "...");
   std::promise<std::pair<bool, std::string>> first_state;
   bool first_reported = false;
   auto client = std::make_shared<MqttClient>(
@@ -137,46 +145,28 @@ int serve(const Config& config) {
         }
       });
   ingest.attach(client, broker_url, config.mqtt.embedded);
-  client->start();
 
-  // Network threads: this one and one more (the machine class has two cores; the database
-  // writer has its own thread).
-  std::thread io_thread([&io] { io.run(); });
+  // Bound before anything runs, so a port in use stops the start-up with a clear message.
+  banner.step("🌐 Starting HTTP and WebSocket server...");
+  PlatformServices services{config, clock, *storage, log, events, ingest, *client, started_at};
+  HttpServer http(io, services);
+  WsLimits ws_limits;
+  ws_limits.max_connections = config.ws_max_connections;
+  ws_limits.hard_buffer = config.ws_send_buffer;
+  ws_limits.soft_buffer = config.ws_send_buffer / 4;
+  WsServer ws(services, ws_limits);
+  ws.install(http);
+  http.start();
+  std::string scheme = config.tls_cert.empty() ? "http" : "https";
+  std::string address = config.host + ":" + std::to_string(http.local_endpoint().port());
+  banner.ok("HTTP server listening on " + scheme + "://" + address);
 
-  auto state_future = first_state.get_future();
-  if (state_future.wait_for(5s) == std::future_status::ready) {
-    auto [connected, detail] = state_future.get();
-    if (connected) {
-      banner.ok("MQTT broker connected, subscribed as " + client->options().client_id +
-                (detail.empty() ? "" : " (" + detail + ")"));
-    } else {
-      banner.warn("MQTT broker not connected: " + detail + " (retrying in the background)");
-    }
-  } else {
-    banner.warn("MQTT broker not connected yet (no answer within 5 s; retrying in the background)");
-  }
-
-  banner.rule();
-  banner.info("🔥 Environment: " + config.node_env);
-  banner.info("📡 MQTT: " + broker_url + (config.mqtt.embedded ? " (embedded)" : ""));
-  banner.info("📊 Database: " + storage->kind() +
-              (storage->kind() == "sqlite" ? " (" + config.sqlite_path + ")" : ""));
-  banner.rule();
-  if (banner.problems() == 0) {
-    banner.ok("Platform ready! All systems operational.");
-  } else {
-    banner.warn("Platform ready with " + std::to_string(banner.problems() - 0) +
-                " problem(s) listed above.");
-  }
-  banner.rule();
-  banner.flush();
-  spdlog::info("[system] started in {} ms", clock.now_ms() - started_at);
-  log.info("system", "platform", "BlazeIoT " BLAZEIOT_VERSION " started");
-
-  // Graceful stop: commit and acknowledge what was received, disconnect, stop the broker.
+  // Graceful stop: finish HTTP requests in flight (bounded by the server), commit and
+  // acknowledge what was received, disconnect, stop the broker; all within 5 s.
   asio::signal_set signals(io, SIGINT, SIGTERM);
   asio::steady_timer deadline(io);
   bool stopping = false;
+  std::thread stopper;
   auto finish = [&] {
     if (broker) broker->stop();
     work.reset();
@@ -198,16 +188,73 @@ int serve(const Config& config) {
           spdlog::error("[system] shutdown did not finish in time; exiting");
           finish();
         });
-        ingest.drain([&] { asio::post(io, [&] {
-          deadline.cancel();
-          finish();
-        }); });
+        // HttpServer::stop() blocks until its connections are gone, which needs the io
+        // threads running: call it from a thread of its own.
+        stopper = std::thread([&] {
+          ws.stop();
+          http.stop();
+          ingest.drain([&] {
+            asio::post(io, [&] {
+              deadline.cancel();
+              finish();
+            });
+          });
+        });
         signals.async_wait(on_signal);
       };
   signals.async_wait(on_signal);
 
+  banner.step("📡 Connecting to MQTT broker " + broker_url + "...");
+  client->start();
+  // Network threads: this one and one more (the machine class has two cores; the database
+  // writer has its own thread). Joined however this function is left.
+  std::thread io_thread([&io] { io.run(); });
+  struct JoinOnExit {
+    asio::io_context& io;
+    std::thread& t;
+    ~JoinOnExit() {
+      if (t.joinable()) {
+        io.stop();
+        t.join();
+      }
+    }
+  } join_on_exit{io, io_thread};
+
+  auto state_future = first_state.get_future();
+  if (state_future.wait_for(5s) == std::future_status::ready) {
+    auto [connected, detail] = state_future.get();
+    if (connected) {
+      banner.ok("MQTT broker connected, subscribed as " + client->options().client_id +
+                (detail.empty() ? "" : " (" + detail + ")"));
+    } else {
+      banner.warn("MQTT broker not connected: " + detail + " (retrying in the background)");
+    }
+  } else {
+    banner.warn("MQTT broker not connected yet (no answer within 5 s; retrying in the background)");
+  }
+
+  banner.rule();
+  banner.info("🚀 Server running on " + scheme + "://" + address);
+  banner.info("🔥 Environment: " + config.node_env);
+  banner.info("📡 MQTT: " + broker_url + (config.mqtt.embedded ? " (embedded)" : ""));
+  banner.info(std::string("🌐 WebSocket: ") + (scheme == "https" ? "wss" : "ws") + "://" + address + "/ws");
+  banner.info("📊 Database: " + storage->kind() +
+              (storage->kind() == "sqlite" ? " (" + config.sqlite_path + ")" : ""));
+  banner.rule();
+  if (banner.problems() == 0) {
+    banner.ok("Platform ready! All systems operational.");
+  } else {
+    banner.warn("Platform ready with " + std::to_string(banner.problems()) +
+                " problem(s) listed above.");
+  }
+  banner.rule();
+  banner.flush();
+  spdlog::info("[system] started in {} ms", clock.now_ms() - started_at);
+  log.info("system", "platform", "BlazeIoT " BLAZEIOT_VERSION " started");
+
   io.run();
   io_thread.join();
+  if (stopper.joinable()) stopper.join();
   spdlog::info("[system] stopped");
   spdlog::shutdown();
   return 0;

@@ -181,6 +181,8 @@ const std::vector<ConfigVariable>& config_variables() {
       {"RATE_LIMIT_MAX", "requests per window and client"},
       {"MAX_JSON_BODY", "largest JSON request body, bytes"},
       {"MAX_FIRMWARE_SIZE", "largest firmware file, bytes"},
+      {"WS_MAX_CONNECTIONS", "WebSocket clients at once"},
+      {"WS_SEND_BUFFER", "bytes queued per WebSocket client before it is dropped"},
   };
   return vars;
 }
@@ -246,6 +248,8 @@ Config load_config(const Values& dotenv, const Values& environment, const Values
   r.integer("RATE_LIMIT_MAX", c.rate_limit_max, 1, 100'000'000);
   r.integer("MAX_JSON_BODY", c.max_json_body, 1024, 1LL << 30);
   r.integer("MAX_FIRMWARE_SIZE", c.max_firmware_size, 1024, 1LL << 32);
+  r.integer("WS_MAX_CONNECTIONS", c.ws_max_connections, 1, 1'000'000);
+  r.integer("WS_SEND_BUFFER", c.ws_send_buffer, 16 * 1024, 1LL << 30);
   return c;
 }
 

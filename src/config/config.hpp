@@ -70,6 +70,9 @@ struct Config {
   int rate_limit_max = 1000;
   std::size_t max_json_body = 10 * 1024 * 1024;
   std::size_t max_firmware_size = 50 * 1024 * 1024;
+
+  std::size_t ws_max_connections = 5000;
+  std::size_t ws_send_buffer = 1024 * 1024;  // per client; past it a slow client is dropped
 };
 
 // Every recognised variable name with a one-line description, for --help and docs.

@@ -9,17 +9,26 @@ std::shared_ptr<void> EventBus::subscribe(Handler handler) {
   return slot;
 }
 
-void EventBus::publish(const PlatformEvent& event) {
-  // Copy the live handlers out, then call them without the lock (they may subscribe).
+std::vector<std::shared_ptr<EventBus::Slot>> EventBus::live_slots() {
+  // Copy the live handlers out so they run without the lock (they may subscribe).
   std::vector<std::shared_ptr<Slot>> live;
-  {
-    std::lock_guard lock(mutex_);
-    std::erase_if(slots_, [](const std::weak_ptr<Slot>& w) { return w.expired(); });
-    live.reserve(slots_.size());
-    for (auto& w : slots_)
-      if (auto s = w.lock()) live.push_back(std::move(s));
-  }
-  for (auto& s : live) s->handler(event);
+  std::lock_guard lock(mutex_);
+  std::erase_if(slots_, [](const std::weak_ptr<Slot>& w) { return w.expired(); });
+  live.reserve(slots_.size());
+  for (auto& w : slots_)
+    if (auto s = w.lock()) live.push_back(std::move(s));
+  return live;
+}
+
+void EventBus::publish(const PlatformEvent& event) {
+  for (auto& s : live_slots()) s->handler(event);
+}
+
+void EventBus::publish(const std::vector<PlatformEvent>& events) {
+  if (events.empty()) return;
+  auto live = live_slots();
+  for (const PlatformEvent& e : events)
+    for (auto& s : live) s->handler(e);
 }
 
 }  // namespace blazeiot

@@ -17,11 +17,14 @@ class EventBus {
   // Returns a token; dropping it unsubscribes.
   [[nodiscard]] std::shared_ptr<void> subscribe(Handler handler);
   void publish(const PlatformEvent& event);
+  // The same for a committed batch's events, in order, taking the lock once.
+  void publish(const std::vector<PlatformEvent>& events);
 
  private:
   struct Slot {
     Handler handler;
   };
+  std::vector<std::shared_ptr<Slot>> live_slots();
   std::mutex mutex_;
   std::vector<std::weak_ptr<Slot>> slots_;
 };

@@ -198,7 +198,7 @@ void IngestService::on_committed(const std::string& error) {
     for (const MqttAckToken& t : done->acks) client_->acknowledge(t);
   stored_ += done->batch.readings.size();
   backlog_ -= done->messages;
-  for (const PlatformEvent& e : done->events) events_.publish(e);
+  events_.publish(done->events);
   update_pause();
   maybe_commit();
   if (stopping_ && !committing_ && pending_.empty() && drained_) {

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/identifier.hpp"
+#include "core/json_text.hpp"
 #include "core/iso_time.hpp"
 
 namespace blazeiot {
@@ -134,7 +135,7 @@ Reading make_reading(const json::object& o, SourceType type, std::string source_
   r.gateway_id = std::move(gateway_id);
   r.type = optional_text(o, "type");
   if (auto it = o.find("value"); it != o.end()) r.value = number_of(it->value());
-  r.data_json = original.empty() ? json::serialize(o) : std::string(original);
+  r.data_json = original.empty() ? json_text(o) : std::string(original);
   r.received_at = now;
   r.device_time = device_time(o);
   return r;

@@ -5,7 +5,14 @@
 #include <memory>
 #include <string>
 
+#include "storage/device_store.hpp"
+#include "storage/gateway_store.hpp"
+#include "storage/log_store.hpp"
+#include "storage/node_store.hpp"
+#include "storage/reading_store.hpp"
+#include "storage/stats_store.hpp"
 #include "storage/telemetry_store.hpp"
+#include "storage/user_store.hpp"
 
 namespace blazeiot {
 
@@ -19,6 +26,15 @@ class Storage {
   virtual std::int64_t size_bytes() = 0;
 
   virtual TelemetryStore& telemetry() = 0;
+
+  // What the API reads and manages.
+  virtual DeviceStore& devices() = 0;
+  virtual GatewayStore& gateways() = 0;
+  virtual NodeStore& nodes() = 0;
+  virtual ReadingStore& readings() = 0;
+  virtual LogStore& logs() = 0;
+  virtual UserStore& users() = 0;
+  virtual StatsStore& stats() = 0;
 };
 
 }  // namespace blazeiot

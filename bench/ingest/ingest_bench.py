@@ -1,0 +1,621 @@
+#!/usr/bin/python3
+"""Ingest benchmark: how close the platform's MQTT-to-database rate comes to a bare subscriber.
+
+For each case (SensorData / BLEGatewayData at QoS 1 and QoS 0) on a fresh Mosquitto:
+  1. baseline: bench_subscriber counts N messages sent by bench_publisher;
+  2. platform: `blazeiot serve` on a fresh database; the same publishers send the same N
+     messages; the rate runs from the first publish until `SELECT COUNT(*) FROM sensor_data`
+     (polled read-only) reaches N, or stops growing at QoS 0, where the broker may drop.
+It reports; it asserts nothing. run.sh builds the binaries and calls this script.
+"""
+import argparse
+import json
+import os
+import platform as host_platform
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+
+MOSQUITTO = "/usr/sbin/mosquitto"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+POLL_INTERVAL_S = 0.02
+READY_TIMEOUT_S = 30.0
+IDLE_SETTLE_S = 1.0
+QOS0_SETTLE_S = 3.0     # QoS 0: no new rows for this long after the publishers finished = done
+STALL_TIMEOUT_S = 20.0  # no new rows for this long = the platform stopped; report what arrived
+STOP_TIMEOUT_S = 10.0
+
+TARGET_RATIO = {1: 0.9, 0: 0.8}
+TARGET_IDLE_RSS_MB = 20.0
+TARGET_READY_MS = 200.0
+
+
+@dataclass(frozen=True)
+class Case:
+    topic: str   # SensorData / BLEGatewayData
+    kind: str    # bench_publisher --kind
+    qos: int
+
+    @property
+    def name(self):
+        return f"{self.topic} QoS {self.qos}"
+
+    @property
+    def slug(self):
+        return f"{self.kind}-q{self.qos}"
+
+
+CASES = [Case("SensorData", "sensor", 1), Case("BLEGatewayData", "ble", 1),
+         Case("SensorData", "sensor", 0), Case("BLEGatewayData", "ble", 0)]
+
+
+class BenchError(Exception):
+    pass
+
+
+# --- processes ---------------------------------------------------------------------------
+
+class Processes:
+    """Every process this script starts, so each one is stopped by its PID whatever happens."""
+
+    def __init__(self):
+        self._running = []
+
+    def start(self, argv, **kwargs):
+        process = subprocess.Popen(argv, **kwargs)
+        self._running.append(process)
+        return process
+
+    def stop(self, process, timeout=STOP_TIMEOUT_S):
+        """SIGTERM, then SIGKILL after `timeout`; returns (exit code, seconds it took)."""
+        started = time.monotonic()
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if process in self._running:
+            self._running.remove(process)
+        return process.returncode, time.monotonic() - started
+
+    def stop_all(self):
+        for process in reversed(list(self._running)):
+            self.stop(process, timeout=5)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, process, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise BenchError(f"process {process.pid} exited ({process.returncode}) before listening")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.02)
+    raise BenchError(f"nothing listening on port {port} after {timeout} s")
+
+
+# --- /proc -------------------------------------------------------------------------------
+
+def _stat_fields(path):
+    with open(path) as f:
+        text = f.read()
+    # comm may hold spaces and parentheses: split at the last ')'.
+    comm = text[text.index("(") + 1:text.rindex(")")]
+    return comm, text[text.rindex(")") + 2:].split()
+
+
+def cpu_seconds(pid):
+    """utime + stime of the whole process (all threads)."""
+    _, fields = _stat_fields(f"/proc/{pid}/stat")
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def thread_label(pid, tid):
+    return "main" if tid == pid else f"thread {tid - pid}"
+
+
+def thread_cpu_seconds(pid):
+    """{thread label: CPU seconds}; the label is stable for one process (tid offset)."""
+    result = {}
+    for tid in map(int, os.listdir(f"/proc/{pid}/task")):
+        try:
+            _, fields = _stat_fields(f"/proc/{pid}/task/{tid}/stat")
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # the thread ended meanwhile
+        result[thread_label(pid, tid)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return result
+
+
+# x86-64 numbers of the system calls a server thread is usually found blocked in.
+SYSCALL_NAMES = {0: "read", 1: "write", 7: "poll", 17: "pread64", 18: "pwrite64", 19: "readv",
+                 20: "writev", 23: "select", 35: "nanosleep", 44: "sendto", 45: "recvfrom",
+                 46: "sendmsg", 47: "recvmsg", 74: "fsync", 75: "fdatasync", 202: "futex",
+                 230: "clock_nanosleep", 232: "epoll_wait", 270: "pselect6", 271: "ppoll",
+                 281: "epoll_pwait", 441: "epoll_pwait2", 76: "truncate", 77: "ftruncate",
+                 9: "mmap", 11: "munmap", 25: "mremap", 28: "madvise", 3: "close", 257: "openat"}
+
+
+class ThreadSampler:
+    """Poor man's profiler (no perf here): samples each thread's state and current system
+    call from /proc every few milliseconds. Only with --profile, since sampling costs CPU."""
+
+    def __init__(self, pid, interval_s=0.005):
+        self._pid = pid
+        self._interval = interval_s
+        self._counts = {}  # label -> {what: samples}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _sample(self, tid):
+        _, fields = _stat_fields(f"/proc/{self._pid}/task/{tid}/stat")
+        state = fields[0]
+        if state == "R":
+            return "on CPU / runnable"
+        with open(f"/proc/{self._pid}/task/{tid}/syscall") as f:
+            call = f.read().split()[0]
+        name = SYSCALL_NAMES.get(int(call), f"syscall {call}") if call.lstrip("-").isdigit() else call
+        return f"{name}{' (D)' if state == 'D' else ''}"
+
+    def _run(self):
+        while not self._stop.wait(self._interval):
+            try:
+                tids = list(map(int, os.listdir(f"/proc/{self._pid}/task")))
+            except FileNotFoundError:
+                return
+            for tid in tids:
+                try:
+                    what = self._sample(tid)
+                except (OSError, ValueError, IndexError):
+                    continue
+                counts = self._counts.setdefault(thread_label(self._pid, tid), {})
+                counts[what] = counts.get(what, 0) + 1
+
+    def stop(self):
+        """{thread label: [(what, share of samples), ...]}, most frequent first."""
+        self._stop.set()
+        self._thread.join()
+        summary = {}
+        for label, counts in self._counts.items():
+            total = sum(counts.values())
+            summary[label] = sorted(((what, n / total) for what, n in counts.items()),
+                                    key=lambda item: -item[1])
+        return summary
+
+
+def status_mb(pid, key):
+    """VmRSS / VmHWM from /proc/<pid>/status, in MB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024
+    raise BenchError(f"{key} missing from /proc/{pid}/status")
+
+
+# --- broker ------------------------------------------------------------------------------
+
+class Broker:
+    """A private Mosquitto on a free loopback port, configured so that it never throttles or
+    drops QoS 1 traffic for a slow consumer (QoS 0 may still be dropped under overload)."""
+
+    def __init__(self, processes, workdir):
+        self.port = free_port()
+        config = os.path.join(workdir, "mosquitto.conf")
+        with open(config, "w") as f:
+            f.write(f"listener {self.port} 127.0.0.1\n"
+                    "allow_anonymous true\n"
+                    "persistence false\n"
+                    "max_queued_messages 10000000\n"
+                    "max_inflight_messages 1000\n"
+                    f"log_dest file {os.path.join(workdir, 'mosquitto.log')}\n"
+                    "log_type error\nlog_type warning\n")
+        self._processes = processes
+        self.process = processes.start([MOSQUITTO, "-c", config], stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL)
+        wait_for_port(self.port, self.process)
+
+    @property
+    def url(self):
+        return f"mqtt://127.0.0.1:{self.port}"
+
+    def stop(self):
+        self._processes.stop(self.process)
+
+
+# --- the two consumers -------------------------------------------------------------------
+
+def run_json(process, what):
+    out, _ = process.communicate()
+    lines = [line for line in out.splitlines() if line.startswith("{")]
+    if process.returncode != 0 or not lines:
+        raise BenchError(f"{what} failed (exit {process.returncode}): {out.strip()[-500:]}")
+    return json.loads(lines[-1])
+
+
+def publisher_argv(args, case, broker):
+    return [args.publisher, "--port", str(broker.port), "--kind", case.kind, "--qos", str(case.qos),
+            "--connections", str(args.connections), "--inflight", str(args.inflight),
+            "--messages", str(args.messages)]
+
+
+def run_baseline(args, processes, case, broker):
+    subscriber = processes.start(
+        [args.subscriber, "--port", str(broker.port), "--filter", f"{case.topic}/#",
+         "--qos", str(case.qos), "--count", str(args.messages),
+         "--idle-timeout", str(QOS0_SETTLE_S if case.qos == 0 else STALL_TIMEOUT_S)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if subscriber.stdout.readline().strip() != "subscribed":
+        processes.stop(subscriber)
+        raise BenchError("bench_subscriber did not subscribe")
+    broker_cpu = cpu_seconds(broker.process.pid)
+    publisher = processes.start(publisher_argv(args, case, broker), stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+    sent = run_json(publisher, "bench_publisher")
+    received = run_json(subscriber, "bench_subscriber")
+    return {
+        "sent": sent["sent"], "received": received["received"], "rate": received["rate"],
+        "seconds": received["seconds"], "subscriber_cpu_s": received["cpu_s"],
+        "publisher_cpu_s": sent["cpu_s"], "broker_cpu_s": cpu_seconds(broker.process.pid) - broker_cpu,
+        "wall_s": (received["last_ns"] - sent["start_ns"]) / 1e9,
+    }
+
+
+class OutputWatch:
+    """Reads the platform's merged stdout/stderr into a log file, noting when `Platform ready`
+    appears; the pipe is drained all along so logging can never block the platform."""
+
+    def __init__(self, process, log_path):
+        self.ready_at = None
+        self.ready_line = ""
+        self.tail = []
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._read, args=(process, log_path), daemon=True)
+        self._thread.start()
+
+    def _read(self, process, log_path):
+        with open(log_path, "wb") as log:
+            for line in process.stdout:
+                now = time.monotonic()
+                log.write(line)
+                self.tail = (self.tail + [line.decode(errors="replace").rstrip()])[-20:]
+                if self.ready_at is None and b"Platform ready" in line:
+                    self.ready_at = now
+                    self.ready_line = line.decode(errors="replace").strip()
+                    self._ready.set()
+        self._ready.set()  # end of output: wake the waiter, who finds ready_at unset
+
+    def wait_ready(self, timeout):
+        return self._ready.wait(timeout) and self.ready_at is not None
+
+
+def platform_env(args, broker, workdir):
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("MQTT_", "POSTGRES_", "BLAZEIOT_")) and k not in ("DATABASE_URL", "DB_TYPE")}
+    data_dir = os.path.join(workdir, "data")
+    env.update({
+        "MQTT_URL": broker.url,
+        "MQTT_CLIENT_ID": f"blazeiot-bench-{os.getpid()}",
+        "DB_TYPE": "sqlite",
+        "DATA_DIR": data_dir,
+        "SQLITE_PATH": os.path.join(data_dir, "blazeiot.db"),
+        "LOG_DIR": os.path.join(workdir, "logs"),
+        "UPLOAD_DIR": os.path.join(workdir, "uploads"),
+        "PORT": str(free_port()),
+        "HOST": "127.0.0.1",
+    })
+    return env
+
+
+def count_rows(db):
+    return db.execute("SELECT COUNT(*) FROM sensor_data").fetchone()[0]
+
+
+def run_platform(args, processes, case, broker, workdir):
+    env = platform_env(args, broker, workdir)
+    # cwd is the empty work directory, so no .env file of the checkout leaks into the run.
+    started = time.monotonic()
+    server = processes.start([args.blazeiot, "serve"], env=env, cwd=workdir,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    output = OutputWatch(server, os.path.join(workdir, "platform.out"))
+    try:
+        return _measure_platform(args, processes, case, broker, env, server, output, started)
+    finally:
+        processes.stop(server)
+
+
+def _measure_platform(args, processes, case, broker, env, server, output, started):
+    if not output.wait_ready(READY_TIMEOUT_S):
+        raise BenchError("the platform never printed `Platform ready`:\n  " + "\n  ".join(output.tail))
+    result = {"ready_ms": (output.ready_at - started) * 1000, "ready_line": output.ready_line}
+    time.sleep(IDLE_SETTLE_S)
+    result["idle_rss_mb"] = status_mb(server.pid, "VmRSS")
+
+    db = sqlite3.connect(f"file:{env['SQLITE_PATH']}?mode=ro", uri=True, timeout=5)
+    before = count_rows(db)
+    if before:
+        raise BenchError(f"sensor_data holds {before} rows before the run")
+    cpu_before = cpu_seconds(server.pid)
+    threads_before = thread_cpu_seconds(server.pid)
+    broker_before = cpu_seconds(broker.process.pid)
+    sampler = ThreadSampler(server.pid) if args.profile else None
+
+    publish_requested_ns = time.time_ns()
+    publisher = processes.start(publisher_argv(args, case, broker), stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+    stored, changed_at, poll_s, polls = 0, publish_requested_ns, 0.0, 0
+    outcome = "complete"
+    while True:
+        poll_start = time.perf_counter()
+        n = count_rows(db)
+        poll_s += time.perf_counter() - poll_start
+        polls += 1
+        now = time.time_ns()
+        if n != stored:
+            stored, changed_at = n, now
+        if stored >= args.messages:
+            break
+        if server.poll() is not None:
+            raise BenchError(f"the platform exited ({server.returncode}) during the run:\n  "
+                             + "\n  ".join(output.tail))
+        quiet_s = (now - changed_at) / 1e9
+        if publisher.poll() is not None and case.qos == 0 and quiet_s > QOS0_SETTLE_S:
+            outcome = "settled"
+            break
+        if quiet_s > STALL_TIMEOUT_S:
+            outcome = "stalled"
+            break
+        time.sleep(POLL_INTERVAL_S)
+    cpu_after = cpu_seconds(server.pid)
+    threads_after = thread_cpu_seconds(server.pid)
+    broker_after = cpu_seconds(broker.process.pid)
+    if sampler:
+        result["profile"] = sampler.stop()
+    result["peak_rss_mb"] = status_mb(server.pid, "VmHWM")
+    result["rss_after_mb"] = status_mb(server.pid, "VmRSS")
+    if outcome == "stalled" and publisher.poll() is None:
+        # At QoS 1 a stalled consumer holds the publishers' windows open for good.
+        processes.stop(publisher)
+        sent = {"sent": args.messages, "start_ns": publish_requested_ns, "cpu_s": float("nan")}
+    else:
+        sent = run_json(publisher, "bench_publisher")
+    result["sources"] = db.execute("SELECT COUNT(DISTINCT source_id) FROM sensor_data").fetchone()[0]
+    db.close()
+
+    seconds = (changed_at - sent["start_ns"]) / 1e9
+    result.update({
+        "sent": sent["sent"], "stored": stored, "outcome": outcome, "seconds": seconds,
+        "rate": stored / seconds if seconds > 0 else 0.0,
+        "cpu_s": cpu_after - cpu_before,
+        "thread_cpu_s": {label: threads_after[label] - threads_before.get(label, 0.0)
+                         for label in threads_after},
+        "broker_cpu_s": broker_after - broker_before,
+        "publisher_cpu_s": sent["cpu_s"],
+        "poll_ms_mean": poll_s / polls * 1000,
+    })
+    exit_code, stop_s = processes.stop(server)
+    result.update({"exit_code": exit_code, "stop_s": stop_s})
+    return result
+
+
+# --- report ------------------------------------------------------------------------------
+
+def median(values):
+    values = sorted(values)
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+def summarise(runs):
+    """Median of every numeric field over the repetitions of one side of one case."""
+    keys = [k for k, v in runs[0].items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    summary = {k: median([r[k] for r in runs]) for k in keys}
+    summary["rates"] = [r["rate"] for r in runs]
+    return summary
+
+
+def machine_summary():
+    model = ""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    version = subprocess.run([MOSQUITTO, "-h"], capture_output=True, text=True).stdout.splitlines()
+    return {"cores": os.cpu_count(), "cpu": model, "kernel": host_platform.release(),
+            "mosquitto": version[0] if version else "?"}
+
+
+def build_type(binary):
+    cache = os.path.join(os.path.dirname(os.path.abspath(binary)), "CMakeCache.txt")
+    try:
+        with open(cache) as f:
+            match = re.search(r"^CMAKE_BUILD_TYPE:\w+=(.*)$", f.read(), re.M)
+            return match.group(1) if match else "?"
+    except OSError:
+        return "unknown (no CMakeCache.txt beside it)"
+
+
+def verdict(ok):
+    return "ok" if ok else "MISS"
+
+
+def thousands(rates):
+    return ", ".join(f"{r / 1000:.1f}k" for r in rates)
+
+
+def print_report(args, cases):
+    print(f"\nIngest: N = {args.messages:,} messages per case, {args.connections} publisher connections"
+          f" x {args.inflight} in flight, median of {args.repeat} run(s)")
+    header = (f"{'case':<21}{'sent':>7}  {'raw msg/s':>9}  {'stored':>7}  {'platform msg/s':>14}"
+              f"  {'ratio':>5} {'target':>6} {'':>4}  {'CPU s':>5}  {'peak MB':>7}"
+              f"  {'idle MB':>7} {'<20':>4}  {'ready ms':>8} {'<200':>4}")
+    rule = "-" * len(header)
+    print(header)
+    print(rule)
+    for c in cases:
+        case, base = c["case"], c["baseline"]
+        line = f"{case.name:<21}{base['sent']:>7.0f}  {base['rate']:>9,.0f}"
+        plat = c.get("platform")
+        if plat:
+            target = TARGET_RATIO[case.qos]
+            stored = f"{plat['stored']:.0f}" + ("!" if c["stalled"] else "")
+            line += (f"  {stored:>7}  {plat['rate']:>14,.0f}"
+                     f"  {c['ratio']:>5.2f} {'>=' + format(target, '.1f'):>6} {verdict(c['ratio'] >= target):>4}"
+                     f"  {plat['cpu_s']:>5.1f}  {plat['peak_rss_mb']:>7.1f}"
+                     f"  {plat['idle_rss_mb']:>7.1f} {verdict(plat['idle_rss_mb'] < TARGET_IDLE_RSS_MB):>4}"
+                     f"  {plat['ready_ms']:>8.0f} {verdict(plat['ready_ms'] < TARGET_READY_MS):>4}")
+        print(line)
+    print(rule)
+    print("raw: bare libmosquitto subscriber, first to last message received.  platform: first publish\n"
+          "until SELECT COUNT(*) FROM sensor_data reaches N (QoS 0: stops growing; the rate is on what\n"
+          "was stored).  CPU s: platform user+sys during the run.  peak: VmHWM.  idle: VmRSS 1 s after\n"
+          "`Platform ready`.  ready: exec until the `Platform ready` line.")
+    if any(c.get("stalled") for c in cases):
+        print(f"!: rows stopped arriving for {STALL_TIMEOUT_S:.0f} s before N in some run; "
+              "the rate is on what arrived.")
+
+    print(f"\nDetails (CPU seconds over each phase's wall seconds; {os.cpu_count()} cores):")
+    for c in cases:
+        base, plat = c["baseline"], c.get("platform")
+        print(f"  {c['case'].name}")
+        print(f"    baseline  runs {thousands(base['rates'])} msg/s; received {base['received']:.0f};"
+              f" wall {base['wall_s']:.1f}: publishers {base['publisher_cpu_s']:.1f},"
+              f" broker {base['broker_cpu_s']:.1f}, subscriber {base['subscriber_cpu_s']:.1f}")
+        if not plat:
+            continue
+        last = c["platform_runs"][-1]
+        threads = sorted(last["thread_cpu_s"].items(), key=lambda kv: -kv[1])
+        busy = ", ".join(f"{label} {cpu:.1f}" for label, cpu in threads if cpu >= 0.05)
+        per_msg = plat["cpu_s"] / plat["stored"] * 1e6 if plat["stored"] else 0.0
+        print(f"    platform  runs {thousands(plat['rates'])} msg/s; stored {plat['stored']:.0f};"
+              f" wall {plat['seconds']:.1f}: publishers {plat['publisher_cpu_s']:.1f},"
+              f" broker {plat['broker_cpu_s']:.1f}, platform {plat['cpu_s']:.1f} ({per_msg:.1f} us/msg;"
+              f" last run by thread: {busy or '-'})")
+        print(f"              {plat['sources']:.0f} distinct sources; RSS after the run {plat['rss_after_mb']:.1f} MB;"
+              f" ready max {max(r['ready_ms'] for r in c['platform_runs']):.0f} ms;"
+              f" SIGTERM -> exit {','.join(str(r['exit_code']) for r in c['platform_runs'])}"
+              f" in max {max(r['stop_s'] for r in c['platform_runs']):.2f} s; COUNT(*) poll {plat['poll_ms_mean']:.1f} ms")
+        for line in sorted({r["ready_line"] for r in c["platform_runs"]}):
+            print(f"              platform said: {line}")
+        for label, shares in sorted(last.get("profile", {}).items()):
+            top = ", ".join(f"{what} {share:.0%}" for what, share in shares[:5])
+            print(f"              profile {label}: {top}")
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--publisher", required=True, help="bench_publisher binary")
+    parser.add_argument("--subscriber", required=True, help="bench_subscriber binary")
+    parser.add_argument("--blazeiot", help="platform binary (not needed with --baseline-only)")
+    parser.add_argument("--quick", action="store_true",
+                        help="20k messages per case, one run (default: 200k, three runs)")
+    parser.add_argument("--messages", type=int, help="messages per case (overrides --quick)")
+    parser.add_argument("--repeat", type=int, help="runs per case; the report shows medians")
+    parser.add_argument("--connections", type=int, default=4, help="publisher connections")
+    parser.add_argument("--inflight", type=int, default=500, help="unacknowledged messages per connection")
+    parser.add_argument("--cases", default="all",
+                        help="comma-separated subset of: " + ",".join(c.slug for c in CASES))
+    parser.add_argument("--baseline-only", action="store_true", help="measure the bare subscriber only")
+    parser.add_argument("--profile", action="store_true",
+                        help="sample the platform's threads from /proc (costs CPU; skews the rates)")
+    parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, databases)")
+    args = parser.parse_args()
+    args.messages = args.messages or (20_000 if args.quick else 200_000)
+    args.repeat = args.repeat or (1 if args.quick else 3)
+    if not args.baseline_only and not args.blazeiot:
+        parser.error("--blazeiot is required unless --baseline-only")
+    wanted = None if args.cases == "all" else set(args.cases.split(","))
+    args.case_list = [c for c in CASES if wanted is None or c.slug in wanted]
+    if not args.case_list:
+        parser.error("--cases matches nothing")
+    return args
+
+
+def run_case(args, processes, case, workroot):
+    """Baseline and platform alternate, each pair on a fresh broker: the platform keeps a
+    persistent session, which must not collect the next baseline's messages."""
+    baselines, platforms = [], []
+    for run in range(args.repeat):
+        workdir = os.path.join(workroot, f"{case.slug}-{run + 1}")
+        os.makedirs(workdir)
+        broker = Broker(processes, workdir)
+        try:
+            baselines.append(run_baseline(args, processes, case, broker))
+            print(f" raw {baselines[-1]['rate'] / 1000:.1f}k", end="", flush=True)
+            if not args.baseline_only:
+                platforms.append(run_platform(args, processes, case, broker, workdir))
+                print(f" platform {platforms[-1]['rate'] / 1000:.1f}k", end="", flush=True)
+        finally:
+            broker.stop()
+    print()
+    result = {"case": case, "baseline": summarise(baselines), "baseline_runs": baselines}
+    if platforms:
+        result.update({"platform": summarise(platforms), "platform_runs": platforms,
+                       "stalled": any(r["outcome"] == "stalled" for r in platforms)})
+        base_rate = result["baseline"]["rate"]
+        result["ratio"] = result["platform"]["rate"] / base_rate if base_rate else 0.0
+    return result
+
+
+def main():
+    args = parse_args()
+    # SIGTERM/SIGHUP end the run the way Ctrl-C does: through the `finally` that stops everything.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda signum, frame: sys.exit(128 + signum))
+
+    machine = machine_summary()
+    print(f"machine: {machine['cores']} cores, {machine['cpu']}, Linux {machine['kernel']}, {machine['mosquitto']}")
+    if not args.baseline_only:
+        print(f"platform: {args.blazeiot} (build type {build_type(args.blazeiot)})")
+    load = os.getloadavg()[0]
+    if load > 0.5 * machine["cores"]:
+        print(f"warning: load average {load:.1f} on {machine['cores']} cores before the run; "
+              "other work on this machine will skew the rates")
+    machine["load_before"] = load
+    workroot = tempfile.mkdtemp(prefix="blazeiot-bench-ingest-")
+    processes = Processes()
+    try:
+        cases = []
+        for case in args.case_list:
+            print(f"{case.name:<21}", end="", flush=True)
+            cases.append(run_case(args, processes, case, workroot))
+        print_report(args, cases)
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump({"machine": machine, "messages": args.messages, "repeat": args.repeat,
+                           "connections": args.connections, "inflight": args.inflight,
+                           "cases": [dict(c, case=c["case"].name) for c in cases]}, f, indent=2)
+            print(f"\nresults: {args.json}")
+    except BenchError as e:
+        print(f"\ningest bench: {e}", file=sys.stderr)
+        return 1
+    finally:
+        processes.stop_all()
+        if args.keep:
+            print(f"work directory kept: {workroot}")
+        else:
+            shutil.rmtree(workroot, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Ingest benchmark: builds what it needs, then measures the platform's MQTT ingest rate
+# against a bare libmosquitto subscriber (see bench/README.md, "Ingest").
+#
+#   bench/ingest/run.sh [--quick] [--baseline-only] [--cases sensor-q1,...] [--json FILE] [--keep]
+#
+# Environment:
+#   BLAZEIOT_BIN        platform binary to measure (then the platform is not built)
+#   BLAZEIOT_BUILD_DIR  CMake build directory (default: <repo>/build)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+build=${BLAZEIOT_BUILD_DIR:-$root/build}
+
+need_platform=1
+for arg in "$@"; do
+  [[ $arg == --baseline-only ]] && need_platform=0
+done
+
+targets=(bench_publisher bench_subscriber)
+platform_args=()
+if ((need_platform)); then
+  if [[ -z ${BLAZEIOT_BIN:-} ]]; then
+    BLAZEIOT_BIN=$build/blazeiot
+    if [[ ! -x $BLAZEIOT_BIN ]] ||
+       [[ -n $(find "$root/src" "$root/CMakeLists.txt" -newer "$BLAZEIOT_BIN" -print -quit) ]]; then
+      targets+=(blazeiot)
+    fi
+  fi
+  [[ -x $BLAZEIOT_BIN ]] || [[ " ${targets[*]} " == *" blazeiot "* ]] ||
+    { echo "run.sh: BLAZEIOT_BIN=$BLAZEIOT_BIN is not an executable" >&2; exit 1; }
+  platform_args=(--blazeiot "$BLAZEIOT_BIN")
+fi
+
+build_tree() {
+  if [[ ! -f $build/build.ninja ]]; then
+    cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || return 1
+  fi
+  ninja -C "$build" "${targets[@]}"
+}
+
+tools=$build/bench/ingest
+if ! build_tree; then
+  if [[ " ${targets[*]} " == *" blazeiot "* ]]; then
+    echo "run.sh: building the platform failed" >&2
+    exit 1
+  fi
+  # The load generators do not depend on the platform: build them on their own.
+  echo "run.sh: the tree does not build; building the benchmark tools alone" >&2
+  cmake -S "$root/bench" -B "$build/bench-standalone" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  ninja -C "$build/bench-standalone" bench_publisher bench_subscriber
+  tools=$build/bench-standalone/ingest
+fi
+
+# exec: the orchestrator itself receives Ctrl-C / SIGTERM and stops what it started.
+exec /usr/bin/python3 "$here/ingest_bench.py" --publisher "$tools/bench_publisher" \
+  --subscriber "$tools/bench_subscriber" "${platform_args[@]}" "$@"

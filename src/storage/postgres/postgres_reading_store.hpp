@@ -1,0 +1,17 @@
+#pragma once
+#include "storage/postgres/pg_pool.hpp"
+#include "storage/reading_store.hpp"
+
+namespace blazeiot {
+
+class PostgresReadingStore final : public ReadingStore {
+ public:
+  explicit PostgresReadingStore(PgPool& pool) : pool_(pool) {}
+  std::vector<Reading> find(const ReadingQuery& query) override;
+  std::int64_t count(const ReadingQuery& query) override;
+
+ private:
+  PgPool& pool_;
+};
+
+}  // namespace blazeiot

@@ -1,0 +1,18 @@
+#pragma once
+#include "storage/reading_store.hpp"
+#include "storage/sqlite/sqlite_database.hpp"
+
+namespace blazeiot {
+
+class SqliteReadingStore final : public ReadingStore {
+ public:
+  explicit SqliteReadingStore(SqliteDatabase& db) : db_(db) {}
+
+  std::vector<Reading> find(const ReadingQuery& query) override;
+  std::int64_t count(const ReadingQuery& query) override;
+
+ private:
+  SqliteDatabase& db_;
+};
+
+}  // namespace blazeiot

@@ -1,0 +1,391 @@
+#include "ws/ws_server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+#include <chrono>
+#include <mutex>
+#include <spdlog/spdlog.h>
+#include <unordered_map>
+
+#include "auth/admin_bootstrap.hpp"
+#include "auth/jwt.hpp"
+#include "core/iso_time.hpp"
+#include "core/json_text.hpp"
+
+namespace blazeiot {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace {
+constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+
+std::string message(std::string_view type, json::object fields = {}) {
+  fields.emplace("type", type);
+  return json_text(fields);
+}
+
+std::string error_message(std::string_view text) {
+  return message("error", {{"message", text}});
+}
+
+struct TokenSource {
+  std::string token;
+  bool via_protocol = false;
+};
+
+// ?token=, then Authorization: Bearer, then Sec-WebSocket-Protocol: access_token, <JWT>.
+TokenSource find_token(const HttpRequest& req) {
+  auto url = boost::urls::parse_origin_form(req.target());
+  if (url) {
+    auto params = url->params();
+    auto it = params.find("token");
+    if (it != params.end() && !(*it).value.empty()) return {std::string((*it).value), false};
+  }
+  auto auth = req[beast::http::field::authorization];
+  if (auth.size() > 7 && (auth.starts_with("Bearer ") || auth.starts_with("bearer ")))
+    return {std::string(auth.substr(7)), false};
+  std::string_view protocols = req[beast::http::field::sec_websocket_protocol];
+  std::size_t marker = protocols.find("access_token");
+  if (marker != std::string_view::npos) {
+    std::string_view rest = protocols.substr(marker + 12);
+    while (!rest.empty() && (rest.front() == ',' || rest.front() == ' ')) rest.remove_prefix(1);
+    std::size_t end = rest.find(',');
+    std::string_view token = rest.substr(0, end);
+    while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+    if (!token.empty()) return {std::string(token), true};
+  }
+  return {};
+}
+
+// Token bucket for client messages.
+class RateGate {
+ public:
+  RateGate(double rate, double burst) : rate_(rate), burst_(burst), tokens_(burst) {}
+  bool allow() {
+    auto now = std::chrono::steady_clock::now();
+    std::chrono::duration<double> dt = now - last_;
+    last_ = now;
+    tokens_ = std::min(burst_, tokens_ + dt.count() * rate_);
+    if (tokens_ < 1) return false;
+    tokens_ -= 1;
+    return true;
+  }
+
+ private:
+  double rate_, burst_, tokens_;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  virtual void shutdown() = 0;
+};
+
+}  // namespace
+
+struct WsServer::State {
+  State(PlatformServices& s, WsLimits l)
+      : services(s),
+        limits(l),
+        hub(s.events, l.soft_buffer, l.hard_buffer),
+        jwt(resolve_jwt_secret(s.config), s.config.jwt_expires_in_s) {}
+
+  PlatformServices& services;
+  WsLimits limits;
+  WsHub hub;
+  JwtCodec jwt;
+  std::mutex mutex;
+  std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions;
+  bool stopping = false;
+};
+
+namespace {
+
+template <class Stream>
+class Session final : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  Session(Stream&& stream, std::shared_ptr<WsServer::State> server, ClientInfo client)
+      : ws_(std::move(stream)),
+        server_(std::move(server)),
+        peer_(std::move(client.peer_address)),
+        wake_timer_(ws_.get_executor()),
+        expiry_timer_(ws_.get_executor()),
+        gate_(server_->limits.inbound_rate, server_->limits.inbound_burst) {}
+
+  void start(HttpRequest&& request) {
+    asio::co_spawn(ws_.get_executor(),
+                   [self = this->shared_from_this(), req = std::move(request)]() mutable {
+                     return self->run(std::move(req));
+                   },
+                   asio::detached);
+  }
+
+  void shutdown() override {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
+      self->close_soon(websocket::close_code::going_away, "server shutting down");
+    });
+  }
+
+ private:
+  asio::awaitable<void> run(HttpRequest req) {
+    WsServer::State& s = *server_;
+    TokenSource token = find_token(req);
+    beast::get_lowest_layer(ws_).expires_never();
+    websocket::stream_base::timeout timeouts{};
+    timeouts.handshake_timeout = 10s;
+    timeouts.idle_timeout = 60s;     // with keep-alive pings: a ping after 30 s of silence,
+    timeouts.keep_alive_pings = true;  // the connection dropped after 60 s without an answer
+    ws_.set_option(timeouts);
+    ws_.read_message_max(s.limits.max_inbound_message);
+    ws_.set_option(websocket::stream_base::decorator([via = token.via_protocol](
+                                                         websocket::response_type& res) {
+      res.set(beast::http::field::server, "BlazeIoT");
+      if (via) res.set(beast::http::field::sec_websocket_protocol, "access_token");
+    }));
+    auto [aec] = co_await ws_.async_accept(req, use_nothrow);
+    if (aec) co_return;
+
+    // A browser cannot read the HTTP status of a refused upgrade, so refusals are close codes.
+    if (token.token.empty()) co_return co_await refuse(websocket::close_code::policy_error, "authentication required");
+    auto verified = s.jwt.verify(token.token, s.services.clock.now_ms());
+    if (auto* err = std::get_if<TokenError>(&verified))
+      co_return co_await refuse(websocket::close_code::policy_error,
+                                std::string("invalid token: ") + to_string(*err));
+    const TokenClaims claims = std::get<TokenClaims>(verified);
+    {
+      std::lock_guard lock(s.mutex);
+      if (s.stopping) co_return co_await refuse(websocket::close_code::going_away, "server shutting down");
+      if (s.hub.connections() >= s.limits.max_connections)
+        co_return co_await refuse(websocket::close_code::try_again_later, "too many connections");
+      s.sessions[this] = this->weak_from_this();
+    }
+
+    std::weak_ptr<Session> weak = this->shared_from_this();
+    auto executor = ws_.get_executor();
+    client_ = s.hub.add([weak, executor] {
+      asio::post(executor, [weak] {
+        if (auto self = weak.lock()) self->wake_timer_.cancel();
+      });
+    });
+    spdlog::info("[ws] client {} connected from {} as {}", client_->id(), peer_, claims.username);
+    client_->reply(message("connected", {{"message", "Connected to BlazeIoT real-time stream"},
+                                         {"clientId", "ws-" + std::to_string(client_->id())}}));
+
+    // Close when the token expires: the client must log in again.
+    auto remaining = std::chrono::milliseconds(claims.expires_at - s.services.clock.now_ms());
+    expiry_timer_.expires_after(std::max<std::chrono::milliseconds>(remaining, 0ms));
+    expiry_timer_.async_wait([weak](boost::system::error_code ec) {
+      if (auto self = weak.lock(); self && !ec)
+        self->close_soon(websocket::close_code::policy_error, "token expired");
+    });
+
+    asio::co_spawn(executor, [self = this->shared_from_this()] { return self->write_loop(); },
+                   asio::detached);
+    co_await read_loop();
+
+    closing_ = true;
+    expiry_timer_.cancel();
+    wake_timer_.cancel();
+    s.hub.remove(client_->id());
+    {
+      std::lock_guard lock(s.mutex);
+      s.sessions.erase(this);
+    }
+    spdlog::info("[ws] client {} disconnected", client_->id());
+  }
+
+  asio::awaitable<void> refuse(websocket::close_code code, std::string reason) {
+    spdlog::warn("[ws] refused connection from {}: {}", peer_, reason);
+    co_await ws_.async_close(websocket::close_reason(code, reason), use_nothrow);
+  }
+
+  asio::awaitable<void> read_loop() {
+    beast::flat_buffer buffer;
+    for (;;) {
+      buffer.clear();
+      auto [ec, n] = co_await ws_.async_read(buffer, use_nothrow);
+      if (ec) co_return;
+      if (closing_) continue;  // drain until the close handshake finishes
+      std::string_view text(static_cast<const char*>(buffer.data().data()), buffer.size());
+      if (!gate_.allow()) {
+        client_->reply(error_message("too many messages; slow down"));
+        count_error();
+      } else if (!ws_.got_text()) {
+        client_->reply(error_message("binary messages are not supported"));
+        count_error();
+      } else {
+        handle(text);
+      }
+    }
+  }
+
+  void count_error() {
+    if (++errors_ >= server_->limits.max_errors)
+      close_soon(websocket::close_code::policy_error, "too many invalid messages");
+  }
+
+  void handle(std::string_view text) {
+    boost::system::error_code ec;
+    json::parse_options opts;
+    opts.max_depth = 8;
+    json::value v = json::parse(text, ec, {}, opts);
+    if (ec || !v.is_object()) {
+      client_->reply(error_message("messages must be JSON objects"));
+      return count_error();
+    }
+    const json::object& o = v.get_object();
+    const json::value* type = o.if_contains("type");
+    if (!type || !type->is_string()) {
+      client_->reply(error_message("missing \"type\""));
+      return count_error();
+    }
+    std::string_view t = type->get_string();
+    if (t == "ping") {
+      client_->reply(message("pong", {{"timestamp", s_now()}}));
+      return;
+    }
+    if (t != "subscribe" && t != "unsubscribe") {
+      client_->reply(error_message("unknown message type: " + std::string(t.substr(0, 40))));
+      return count_error();
+    }
+    const json::value* ch = o.if_contains("channel");
+    std::optional<WsChannel> channel;
+    if (ch && ch->is_string()) channel = parse_ws_channel(ch->get_string());
+    if (!channel) {
+      client_->reply(error_message(
+          "unknown channel; use one of devices, gateways, sensor_data, ota, logs"));
+      return count_error();
+    }
+    if (t == "unsubscribe") {
+      client_->unsubscribe(*channel);
+      client_->reply(message("unsubscribed", {{"channel", to_string(*channel)}}));
+      return;
+    }
+    // Filters may be given at the top level or in "filter".
+    const json::object* filter_obj = &o;
+    if (auto* f = o.if_contains("filter"); f && f->is_object()) filter_obj = &f->get_object();
+    WsFilter filter;
+    json::object echoed;
+    for (auto [field, target] : {std::pair{"device_id", &filter.device_id},
+                                 std::pair{"gateway_id", &filter.gateway_id},
+                                 std::pair{"reading_type", &filter.type}}) {
+      const json::value* fv = filter_obj->if_contains(field);
+      if (!fv) continue;
+      if (!fv->is_string() || fv->get_string().size() > 128) {
+        client_->reply(error_message(std::string(field) + " must be a string of at most 128 characters"));
+        return count_error();
+      }
+      *target = fv->get_string();
+      echoed[field] = fv->get_string();
+    }
+    client_->subscribe(*channel, std::move(filter));
+    json::object reply{{"channel", to_string(*channel)}};
+    if (!echoed.empty()) reply["filter"] = std::move(echoed);
+    client_->reply(message("subscribed", std::move(reply)));
+  }
+
+  std::string s_now() const;
+
+  asio::awaitable<void> write_loop() {
+    auto self = this->shared_from_this();
+    for (;;) {
+      if (closing_) co_return;
+      if (client_->overflowed()) {
+        spdlog::warn("[ws] client {} cannot keep up ({} bytes queued); disconnecting",
+                     client_->id(), client_->queued_bytes());
+        close_soon(websocket::close_code::try_again_later, "client too slow");
+        co_return;
+      }
+      auto text = client_->next();
+      if (!text) {
+        wake_timer_.expires_at(asio::steady_timer::time_point::max());
+        co_await wake_timer_.async_wait(use_nothrow);
+        continue;
+      }
+      ws_.text(true);
+      auto [ec, n] = co_await ws_.async_write(asio::buffer(*text), use_nothrow);
+      if (ec) co_return;
+    }
+  }
+
+  // Starts the close handshake once; the read loop ends when it completes.
+  void close_soon(websocket::close_code code, std::string reason) {
+    if (closing_) return;
+    closing_ = true;
+    wake_timer_.cancel();
+    expiry_timer_.cancel();
+    asio::co_spawn(ws_.get_executor(),
+                   [self = this->shared_from_this(), code, reason]() -> asio::awaitable<void> {
+                     co_await self->ws_.async_close(websocket::close_reason(code, reason),
+                                                    use_nothrow);
+                   },
+                   asio::detached);
+  }
+
+  websocket::stream<Stream> ws_;
+  std::shared_ptr<WsServer::State> server_;
+  std::string peer_;
+  asio::steady_timer wake_timer_;
+  asio::steady_timer expiry_timer_;
+  RateGate gate_;
+  std::shared_ptr<WsClient> client_;
+  int errors_ = 0;
+  bool closing_ = false;
+};
+
+template <class Stream>
+std::string Session<Stream>::s_now() const {
+  return format_iso8601(server_->services.clock.now_ms());
+}
+
+}  // namespace
+
+WsServer::WsServer(PlatformServices& services, WsLimits limits)
+    : state_(std::make_shared<State>(services, limits)) {}
+
+WsServer::~WsServer() = default;
+
+void WsServer::install(HttpServer& http) {
+  UpgradeHandler handler;
+  handler.plain = [state = state_](beast::tcp_stream&& stream, HttpRequest&& req,
+                                   const ClientInfo& client) {
+    std::make_shared<Session<beast::tcp_stream>>(std::move(stream), state, client)
+        ->start(std::move(req));
+  };
+  handler.tls = [state = state_](beast::ssl_stream<beast::tcp_stream>&& stream, HttpRequest&& req,
+                                 const ClientInfo& client) {
+    std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(stream), state,
+                                                                     client)
+        ->start(std::move(req));
+  };
+  http.set_upgrade_handler("/ws", std::move(handler));
+}
+
+void WsServer::stop() {
+  std::vector<std::shared_ptr<SessionBase>> live;
+  {
+    std::lock_guard lock(state_->mutex);
+    state_->stopping = true;
+    for (auto& [ptr, weak] : state_->sessions)
+      if (auto s = weak.lock()) live.push_back(std::move(s));
+  }
+  for (auto& s : live) s->shutdown();
+}
+
+std::size_t WsServer::connections() const { return state_->hub.connections(); }
+
+}  // namespace blazeiot

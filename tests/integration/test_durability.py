@@ -1,0 +1,142 @@
+"""Nothing the broker acknowledged is lost: platform SIGTERM, SIGKILL, broker restart, downtime.
+
+Each message carries a sequence number. A QoS 1 PUBACK only says the broker has the message;
+because the platform keeps a persistent session, the broker must hand every such message to
+the platform eventually, and the platform may acknowledge it only once it is committed. So
+every acknowledged sequence number must end up in sensor_data (duplicates are allowed and
+reported, losses are not).
+"""
+import json
+import signal
+import threading
+import time
+
+from harness import PahoPublisher, mosquitto_pub
+
+DEVICE = 'DurabilityDev'
+
+
+class SeqLoad:
+    """Publishes seq 0..count-1 at QoS 1 at about `rate` messages per second on one thread."""
+
+    def __init__(self, broker, count, rate=2000, device=DEVICE):
+        self.pub = PahoPublisher(broker)
+        self.count, self.rate, self.device = count, rate, device
+        self.published = 0
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        burst = 20
+        start = time.monotonic()
+        for seq in range(self.count):
+            self.pub.publish(f'SensorData/{self.device}',
+                             json.dumps({'device_id': self.device, 'type': 'seq', 'value': seq,
+                                         'seq': seq}), qos=1, tag=seq)
+            self.published += 1
+            if self.published % burst == 0:
+                ahead = start + self.published / self.rate - time.monotonic()
+                if ahead > 0:
+                    time.sleep(ahead)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def finish(self, timeout=20):
+        """Waits until the broker acknowledged everything; returns the acknowledged seqs."""
+        self.thread.join(timeout)
+        assert not self.thread.is_alive(), 'publisher did not finish'
+        self.pub.wait_all_acked(timeout)
+        acked = self.pub.acked_tags()
+        self.pub.close()
+        assert len(set(acked)) == self.count, f'broker acknowledged {len(set(acked))}/{self.count}'
+        return set(acked)
+
+
+def stored_seqs(platform, device=DEVICE):
+    return [r[0] for r in platform.sql(
+        "SELECT json_extract(data, '$.seq') FROM sensor_data WHERE source_id = ?", (device,))]
+
+
+def stored_count(platform, device=DEVICE):
+    return platform.sql('SELECT count(*) FROM sensor_data WHERE source_id = ?', (device,))[0][0]
+
+
+def assert_all_arrive(platform, acked, timeout=20, device=DEVICE):
+    """Waits until every acked seq is stored; fails naming the missing ones. Returns duplicates."""
+    try:
+        platform.wait_for(lambda: acked <= set(stored_seqs(platform, device)), timeout=timeout,
+                          interval=0.2, what='every acknowledged message')
+    except TimeoutError:
+        missing = sorted(acked - set(stored_seqs(platform, device)))
+        raise AssertionError(f'{len(missing)} of {len(acked)} acknowledged messages lost, e.g. '
+                             f'{missing[:20]}\n--- platform output ---\n'
+                             f'{platform.output()[-3000:]}')
+    seqs = stored_seqs(platform, device)
+    assert set(seqs) <= acked, f'unexpected rows: {sorted(set(seqs) - acked)[:20]}'
+    duplicates = len(seqs) - len(set(seqs))
+    print(f'{len(acked)} acknowledged, {len(seqs)} rows, {duplicates} duplicates')
+    return duplicates
+
+
+def interrupt_platform_under_load(broker, platform, sig, record_property, cycles=3):
+    """Stops the platform with sig `cycles` times while a QoS 1 load runs, restarting it each
+    time; returns the exit codes and stop durations."""
+    load = SeqLoad(broker, count=10000, rate=2000).start()
+    codes, durations = [], []
+    for _ in range(cycles):
+        target = stored_count(platform) + 400
+        platform.wait_for(lambda: stored_count(platform) >= target, timeout=10,
+                          what='ingest under load')
+        t = time.monotonic()
+        codes.append(platform.stop(sig, timeout=10))
+        durations.append(time.monotonic() - t)
+        assert load.published < load.count, 'the load ended before the platform was stopped'
+        platform.start()
+    acked = load.finish()
+    duplicates = assert_all_arrive(platform, acked)
+    record_property('duplicates', duplicates)
+    return codes, durations
+
+
+def test_sigterm_under_qos1_load_loses_nothing(broker, platform, record_property):
+    codes, durations = interrupt_platform_under_load(broker, platform, signal.SIGTERM,
+                                                     record_property)
+    assert codes == [0] * len(codes), f'exit codes after SIGTERM: {codes}'
+    assert max(durations) < 5, f'SIGTERM took {durations} s'
+
+
+def test_sigkill_under_qos1_load_loses_nothing(broker, platform, record_property):
+    codes, _ = interrupt_platform_under_load(broker, platform, signal.SIGKILL, record_property)
+    assert codes == [-signal.SIGKILL] * len(codes)
+
+
+def test_broker_restart_under_load_loses_nothing(broker, platform, record_property):
+    load = SeqLoad(broker, count=5000, rate=2000).start()
+    platform.wait_for(lambda: stored_count(platform) >= 400, timeout=10, what='ingest under load')
+    broker.restart()
+    acked = load.finish()
+    duplicates = assert_all_arrive(platform, acked)
+    record_property('duplicates', duplicates)
+    assert platform.alive()
+
+    # And the platform's connection is live again, not just drained from before.
+    mosquitto_pub(broker, 'SensorData/AfterRestart', '{"value": 1}')
+    platform.wait_for(lambda: platform.sql(
+        "SELECT count(*) FROM sensor_data WHERE source_id = 'AfterRestart'")[0][0] == 1,
+        what='a message after the broker restart')
+
+
+def test_messages_published_while_down_arrive_after_restart(broker, platform):
+    mosquitto_pub(broker, f'SensorData/{DEVICE}', json.dumps({'device_id': DEVICE, 'seq': -1}))
+    platform.wait_for(lambda: stored_count(platform) == 1, what='first message')
+    assert platform.stop() == 0
+
+    load = SeqLoad(broker, count=300, rate=5000).start()
+    acked = load.finish()
+    for seq in range(300, 305):
+        mosquitto_pub(broker, f'SensorData/{DEVICE}', json.dumps({'device_id': DEVICE, 'seq': seq}))
+    acked |= set(range(300, 305))
+
+    platform.start()
+    assert_all_arrive(platform, acked | {-1}, timeout=15)

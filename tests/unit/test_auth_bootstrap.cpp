@@ -1,0 +1,129 @@
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "auth/admin_bootstrap.hpp"
+#include "auth/password_hasher.hpp"
+#include "test_http_support.hpp"
+
+namespace blazeiot {
+namespace {
+
+using testing::RecordingLog;
+using testing::TempDir;
+
+Config production_config() {
+  Config c;
+  c.node_env = "production";
+  c.jwt_secret = "q7Vx2LpR9sKd4TgW1mZc8NbY3hJf6AeU0oIi5rXs";
+  c.admin_password = "a-strong-admin-password";
+  return c;
+}
+
+template <class Fn>
+std::string config_error_of(Fn fn) {
+  try {
+    fn();
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ProductionSafety, AcceptsAStrongConfiguration) {
+  EXPECT_NO_THROW(check_production_safety(production_config()));
+  EXPECT_EQ(resolve_jwt_secret(production_config()), production_config().jwt_secret);
+}
+
+TEST(ProductionSafety, RefusesMissingOrWeakSecret) {
+  Config missing = production_config();
+  missing.jwt_secret.clear();
+  EXPECT_NE(config_error_of([&] { check_production_safety(missing); }).find("JWT_SECRET"),
+            std::string::npos);
+  EXPECT_NE(config_error_of([&] { resolve_jwt_secret(missing); }).find("JWT_SECRET"),
+            std::string::npos);
+
+  for (std::string weak : {std::string("short-secret"), std::string("use_a_very_long_random_string_here"),
+                           std::string(40, 'a'), std::string("abababababababababababababababababab")}) {
+    Config c = production_config();
+    c.jwt_secret = weak;
+    EXPECT_NE(config_error_of([&] { check_production_safety(c); }).find("JWT_SECRET"),
+              std::string::npos)
+        << weak;
+  }
+}
+
+TEST(ProductionSafety, RefusesTheDefaultAdminPassword) {
+  Config c = production_config();
+  c.admin_password = "admin123";
+  EXPECT_NE(config_error_of([&] { check_production_safety(c); }).find("ADMIN_PASSWORD"),
+            std::string::npos);
+}
+
+TEST(ProductionSafety, DevelopmentIsNotChecked) {
+  Config c;
+  c.jwt_secret = "short";
+  EXPECT_NO_THROW(check_production_safety(c));
+}
+
+TEST(JwtSecret, DevelopmentGeneratesOnceKeepsPrivateAndReuses) {
+  TempDir dir;
+  Config c;
+  c.data_dir = (dir.path() / "state").string();
+  std::string first = resolve_jwt_secret(c);
+  EXPECT_GE(first.size(), 32u);
+  auto path = dir.path() / "state" / "jwt_secret";
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+  EXPECT_EQ(resolve_jwt_secret(c), first);
+
+  TempDir other;
+  c.data_dir = other.path().string();
+  EXPECT_NE(resolve_jwt_secret(c), first);
+}
+
+TEST(JwtSecret, ReplacesAnUnusableFile) {
+  TempDir dir;
+  Config c;
+  c.data_dir = dir.path().string();
+  std::ofstream(dir.path() / "jwt_secret") << "tiny\n";
+  std::string secret = resolve_jwt_secret(c);
+  EXPECT_GE(secret.size(), 32u);
+  EXPECT_EQ(resolve_jwt_secret(c), secret);
+}
+
+TEST(JwtSecret, ExplicitSecretWins) {
+  TempDir dir;
+  Config c;
+  c.data_dir = dir.path().string();
+  c.jwt_secret = "explicit-secret-explicit-secret-explicit";
+  EXPECT_EQ(resolve_jwt_secret(c), c.jwt_secret);
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "jwt_secret"));
+}
+
+TEST(DefaultAdmin, CreatedOnceWithTheConfiguredValues) {
+  TempDir dir;
+  SqliteStorage storage((dir.path() / "a.db").string());
+  storage.migrate();
+  RecordingLog log;
+  Config c;
+  c.admin_username = "root-user";
+  c.admin_password = "root-password-1";
+  c.admin_email = "root@example.com";
+  EXPECT_EQ(ensure_default_admin(storage, c, log), "created");
+  EXPECT_EQ(ensure_default_admin(storage, c, log), "exists");
+  auto users = storage.users().list();
+  ASSERT_EQ(users.size(), 1u);
+  EXPECT_EQ(users[0].username, "root-user");
+  EXPECT_EQ(users[0].email, "root@example.com");
+  EXPECT_EQ(users[0].role, "admin");
+  EXPECT_TRUE(verify_password("root-password-1", users[0].password_hash).ok);
+  EXPECT_EQ(users[0].password_hash.find("root-password-1"), std::string::npos);
+  ASSERT_FALSE(log.entries().empty());
+  for (const auto& e : log.entries()) EXPECT_EQ(e.message.find("root-password-1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace blazeiot

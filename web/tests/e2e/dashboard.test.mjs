@@ -1,0 +1,400 @@
+// End-to-end: the built dashboard (web/dist) served by the real platform, driven in Chromium,
+// with devices simulated over a private Mosquitto.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it as test } from 'node:test';
+import {
+  launchBrowser,
+  platformEnv,
+  publish,
+  publishLines,
+  screenshotDir,
+  sleep,
+  startMosquitto,
+  startPlatform,
+  stop,
+  stopAll,
+  subscribe,
+  tempDir,
+  freePort,
+} from './harness.mjs';
+
+const DEVICE = 'E2EDevice01';
+const GATEWAY = 'E2EGateway01';
+const NODE_MAC = '58:8c:81:ab:a6:16';
+const VIEWER = { username: 'viewer1', email: 'viewer1@example.com', password: 'viewer-pass-1', role: 'viewer' };
+
+let dir;
+let mqttPort;
+let env;
+let platform;
+let context;
+let page;
+let base;
+const consoleErrors = [];
+let failed = false;
+
+// A failing step leaves the platform's output on stderr, which is where its cause usually is.
+function it(name, fn) {
+  test(name, async () => {
+    try {
+      await fn();
+    } catch (e) {
+      failed = true;
+      throw e;
+    }
+  });
+}
+
+async function shot(p, name) {
+  fs.mkdirSync(screenshotDir, { recursive: true });
+  await p.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true });
+}
+
+function watchConsole(p) {
+  p.on('console', (msg) => {
+    if (msg.type() === 'error') consoleErrors.push(msg.text());
+  });
+  p.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
+}
+
+async function login(p, username, password) {
+  await p.goto(`${base}#/login`);
+  await p.locator('input[name=username]').fill(username);
+  await p.locator('input[name=password]').fill(password);
+  await p.locator('form.login-card button[type=submit]').click();
+}
+
+async function token(p) {
+  return p.evaluate(() => sessionStorage.getItem('blazeiot.token'));
+}
+
+async function apiCall(p, method, url, body) {
+  const res = await fetch(`${base.replace(/\/$/, '')}${url}`, {
+    method,
+    headers: { Authorization: `Bearer ${await token(p)}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, body: await res.json().catch(() => null) };
+}
+
+async function waitLive(p) {
+  await p.locator('.live-badge[data-state=open]').waitFor({ timeout: 10_000 });
+}
+
+describe('BlazeIoT dashboard', () => {
+  before(async () => {
+    dir = tempDir('blazeiot-e2e-');
+    const mq = await startMosquitto(dir);
+    mqttPort = mq.port;
+    const httpPort = await freePort();
+    env = platformEnv(dir, mqttPort, httpPort);
+    platform = await startPlatform(dir, env);
+    base = `http://127.0.0.1:${httpPort}/`;
+    context = await launchBrowser(dir);
+    page = context.pages()[0] ?? (await context.newPage());
+    watchConsole(page);
+  });
+
+  after(async () => {
+    if (failed && platform) process.stderr.write(`--- platform output (tail) ---\n${platform.output.slice(-4000)}\n`);
+    await context?.close().catch(() => undefined);
+    await stopAll();
+    if (dir && process.env.E2E_KEEP) process.stderr.write(`kept ${dir}\n`);
+    else if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is served by the platform under its Content-Security-Policy', async () => {
+    const res = await page.goto(base);
+    assert.equal(res.status(), 200);
+    const csp = res.headers()['content-security-policy'] ?? '';
+    assert.match(csp, /script-src 'self'/, `CSP header on / was: ${csp || '(none)'}`);
+    assert.match(csp, /style-src 'self'/);
+  });
+
+  it('shows an error for a wrong password', async () => {
+    await login(page, 'admin', 'not-the-password');
+    const error = page.locator('[data-testid=login-error]');
+    await error.waitFor({ state: 'visible', timeout: 5000 });
+    assert.match(await error.textContent(), /wrong username or password/i);
+    assert.equal(await token(page), null);
+    await shot(page, '01-login-error');
+  });
+
+  it('logs an admin in and shows the overview from /api/status', async () => {
+    await login(page, 'admin', 'admin123');
+    await page.locator('[data-testid=card-devices]').waitFor({ timeout: 5000 });
+    assert.ok(await token(page), 'token kept in sessionStorage');
+    assert.equal(await page.evaluate(() => localStorage.length), 0, 'nothing in localStorage');
+    assert.match(await page.locator('[data-testid=card-broker]').textContent(), /Connected/);
+    assert.match(await page.locator('[data-testid=card-database]').textContent(), /Available/);
+    assert.match(await page.locator('[data-testid=whoami]').textContent(), /admin/);
+    await waitLive(page);
+    await shot(page, '02-overview');
+  });
+
+  it('shows a new device within 1 s of its first message, without reloading', async () => {
+    await page.goto(`${base}#/devices`);
+    await page.locator('[data-testid=device-summary]').filter({ hasText: /devices/ }).waitFor();
+    await waitLive(page);
+    await page.evaluate(() => ((window).__noReload = true));
+    await publish(mqttPort, `SensorData/${DEVICE}`, { device_id: DEVICE, type: 'temperature', value: 21.5, humidity: 40 });
+    const published = Date.now();
+    const row = page.locator(`.device-row[data-device-id="${DEVICE}"]`);
+    await row.waitFor({ state: 'visible', timeout: 1000 });
+    const elapsed = Date.now() - published;
+    assert.ok(elapsed <= 1000, `appeared after ${elapsed} ms`);
+    await row.locator('[data-status=online]').waitFor({ timeout: 2000 });
+    assert.equal(await page.evaluate(() => (window).__noReload), true, 'the page was not reloaded');
+    await shot(page, '03-devices');
+  });
+
+  it('charts the device readings and adds new ones live', async () => {
+    await page.locator(`.device-row[data-device-id="${DEVICE}"] a`).click();
+    const chart = page.locator('[data-testid=chart]');
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=chart]')?.dataset.points) >= 1, null, { timeout: 5000 });
+    assert.match((await chart.getAttribute('data-series')) ?? '', /temperature/);
+    assert.match((await chart.getAttribute('data-series')) ?? '', /humidity/);
+    await waitLive(page);
+    const before = Number(await chart.getAttribute('data-points'));
+    await publish(mqttPort, `SensorData/${DEVICE}`, { device_id: DEVICE, type: 'temperature', value: 23.25, humidity: 42 });
+    await page.waitForFunction((n) => Number(document.querySelector('[data-testid=chart]')?.dataset.points) > n, before, { timeout: 2000 });
+    await page.locator('[data-testid=latest-values] dd[data-field=value]').filter({ hasText: '23.25' }).waitFor({ timeout: 2000 });
+    await page.waitForTimeout(300);
+    await shot(page, '04-device');
+  });
+
+  it('reads history through the range picker (start_date/end_date/limit)', async () => {
+    await page.locator('.segmented button', { hasText: '24 h' }).click();
+    await page.locator('[data-testid=chart-note]').filter({ hasText: /^2 readings/ }).waitFor({ timeout: 5000 });
+    await page.locator('.segmented button', { hasText: 'Custom' }).click();
+    const hour = 3600_000;
+    const local = (t) => new Date(t - new Date(t).getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    await page.locator('.custom-range input[aria-label=From]').fill(local(Date.now() - 48 * hour));
+    await page.locator('.custom-range input[aria-label=To]').fill(local(Date.now() - 24 * hour));
+    await page.locator('.custom-range button[type=submit]').click();
+    await page.locator('[data-testid=chart-note]').filter({ hasText: /^0 readings/ }).waitFor({ timeout: 5000 });
+    await page.locator('.custom-range input[aria-label=To]').fill(local(Date.now() + hour));
+    await page.locator('.custom-range button[type=submit]').click();
+    await page.locator('[data-testid=chart-note]').filter({ hasText: /^2 readings/ }).waitFor({ timeout: 5000 });
+  });
+
+  it('uploads firmware, starts an update and follows it live', async () => {
+    await page.goto(`${base}#/ota`);
+    const image = crypto.randomBytes(4096);
+    const file = path.join(dir, 'e2e-fw.bin');
+    fs.writeFileSync(file, image);
+    await page.locator('[data-testid=upload-form] input[type=file]').setInputFiles(file);
+    await page.locator('[data-testid=upload-form] input[name=version]').fill('2.0.0');
+    await page.locator('[data-testid=upload-form] input[name=device_type]').fill('ESP32');
+    await page.locator('[data-testid=upload-form] input[name=description]').fill('end-to-end image');
+    await page.locator('[data-testid=upload-form] button[type=submit]').click();
+    await page.locator('[data-testid=firmware-list] tr[data-version="2.0.0"]').waitFor({ timeout: 5000 });
+
+    const device = await subscribe(mqttPort, `OTA/${DEVICE}/update`);
+    try {
+      await waitLive(page);
+      await page.locator('[data-testid=ota-form] select').selectOption('2.0.0');
+      await page.locator(`[data-testid=ota-targets] input[value="${DEVICE}"]`).check();
+      await page.locator('[data-testid=ota-start]').click();
+
+      const msg = await device.next(5000);
+      const order = JSON.parse(msg.payload);
+      assert.equal(order.device_id, DEVICE);
+      assert.equal(order.firmware_version, '2.0.0');
+      assert.ok(order.firmware_url, 'the update names a firmware_url');
+      const job = page.locator(`[data-testid=ota-jobs] tr[data-device-id="${DEVICE}"]`);
+      await job.waitFor({ timeout: 2000 });
+
+      // The simulated device fetches the image it was told about and checks it.
+      const download = await fetch(new URL(order.firmware_url, base));
+      assert.equal(download.status, 200, `GET ${order.firmware_url}`);
+      const got = Buffer.from(await download.arrayBuffer());
+      assert.equal(crypto.createHash('sha256').update(got).digest('hex'), crypto.createHash('sha256').update(image).digest('hex'));
+
+      const respond = (body) => publish(mqttPort, `OTA/${DEVICE}/response`, { device_id: DEVICE, firmware_version: '2.0.0', ...body });
+      await respond({ status: 'downloading', progress: 40 });
+      await page.locator(`[data-testid=ota-jobs] tr[data-device-id="${DEVICE}"][data-status=downloading]`).waitFor({ timeout: 3000 });
+      await shot(page, '05-ota-downloading');
+      await respond({ status: 'success', progress: 100 });
+      await page.locator(`[data-testid=ota-jobs] tr[data-device-id="${DEVICE}"][data-status=success]`).waitFor({ timeout: 3000 });
+      assert.match(await job.locator('[data-testid=ota-history]').textContent(), /downloading → success/);
+      await shot(page, '06-ota-success');
+    } finally {
+      await device.stop();
+    }
+    await page.goto(`${base}#/devices/${DEVICE}`);
+    await page.locator('[data-testid=device-firmware]').filter({ hasText: '2.0.0' }).waitFor({ timeout: 5000 });
+  });
+
+  it('sends a command that reaches the device', async () => {
+    const device = await subscribe(mqttPort, `CommandRequest/${DEVICE}`);
+    try {
+      await page.goto(`${base}#/commands?device=${DEVICE}`);
+      await page.locator('[data-testid=command-form] input[name=command]').fill('reboot');
+      await page.locator('[data-testid=command-form] textarea[name=params]').fill('{"delay": 5}');
+      await page.locator('[data-testid=command-form] button[type=submit]').click();
+      const msg = JSON.parse((await device.next(5000)).payload);
+      assert.equal(msg.device_id, DEVICE);
+      assert.equal(msg.command, 'reboot');
+      assert.deepEqual(msg.params, { delay: 5 });
+    } finally {
+      await device.stop();
+    }
+  });
+
+  it('lists sent commands (GET /api/commands?device_id=)', async () => {
+    await page.locator('[data-testid=command-list] td', { hasText: 'reboot' }).first().waitFor({ timeout: 5000 });
+    await shot(page, '07-commands');
+  });
+
+  it('shows gateways and their nodes', async () => {
+    await page.goto(`${base}#/gateways`);
+    await waitLive(page);
+    await publish(mqttPort, `BLEGatewayData/${GATEWAY}`, [
+      { gateway_id: GATEWAY, mac: NODE_MAC, beacon_name: ' TempHumBeacon4 ', temperature: 22.1, humidity: 45, rssi: -61 },
+    ]);
+    const row = page.locator(`tr[data-gateway-id="${GATEWAY}"]`);
+    await row.waitFor({ timeout: 3000 });
+    await shot(page, '08-gateways');
+    await row.locator('a').click();
+    const node = page.locator(`tr[data-node-mac="${NODE_MAC}"]`);
+    await node.waitFor({ timeout: 5000 });
+    assert.match(await node.textContent(), /TempHumBeacon4/);
+    await shot(page, '09-gateway-nodes');
+  });
+
+  it('filters the logs', async () => {
+    await page.goto(`${base}#/logs`);
+    const rows = page.locator('[data-testid=log-table] tbody tr:not(.empty)');
+    await rows.first().waitFor({ timeout: 5000 });
+    const category = (await rows.first().locator('td').nth(2).textContent()).trim();
+    assert.ok(category, 'log entries have a category');
+    await page.locator('[data-testid=log-filters] input[name=category]').fill(category);
+    await page.locator('[data-testid=log-filters] select[name=level]').selectOption('');
+    await page.locator('[data-testid=log-filters] button[type=submit]').click();
+    await page.locator('[data-testid=logs-status]').filter({ hasText: /^Entries/ }).waitFor({ timeout: 5000 });
+    const categories = await rows.locator('td:nth-child(3)').allTextContents();
+    assert.ok(categories.length > 0);
+    assert.ok(categories.every((c) => c.trim() === category), `all rows in category ${category}: ${categories.join(',')}`);
+    await page.locator('[data-testid=log-filters] select[name=level]').selectOption('error');
+    await page.locator('[data-testid=log-filters] input[name=category]').fill('no-such-category');
+    await page.locator('[data-testid=log-filters] button[type=submit]').click();
+    await page.locator('[data-testid=log-table] tr.empty').waitFor({ timeout: 5000 });
+    await page.locator('[data-testid=log-filters] input[name=category]').fill('');
+    await page.locator('[data-testid=log-filters] select[name=level]').selectOption('');
+    await page.locator('[data-testid=log-filters] button[type=submit]').click();
+    await rows.first().waitFor({ timeout: 5000 });
+    await shot(page, '10-logs');
+  });
+
+  it('gives a viewer created through POST /api/users no write controls', async () => {
+    const created = await apiCall(page, 'POST', '/api/users', VIEWER);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    await page.goto(`${base}#/users`);
+    await page.locator(`[data-testid=user-list] tr[data-username="${VIEWER.username}"]`).waitFor({ timeout: 5000 });
+    await shot(page, '11-users');
+    assert.ok((await page.locator('.write-control').count()) > 0, 'an admin sees write controls');
+
+    const viewer = await context.newPage();
+    watchConsole(viewer);
+    try {
+      await login(viewer, VIEWER.username, VIEWER.password);
+      await viewer.locator('[data-testid=card-devices]').waitFor({ timeout: 5000 });
+      const navText = await viewer.locator('#main-nav').textContent();
+      assert.doesNotMatch(navText, /Users|Logs/);
+      for (const [hash, ready, name] of [
+        ['#/', '[data-testid=card-devices]', 'overview'],
+        ['#/devices', `.device-row[data-device-id="${DEVICE}"]`, 'devices'],
+        [`#/devices/${DEVICE}`, '[data-testid=device-status] .badge', 'device'],
+        ['#/gateways', `tr[data-gateway-id="${GATEWAY}"]`, 'gateways'],
+        ['#/ota', '[data-testid=firmware-list] tr[data-version="2.0.0"]', 'firmware'],
+        ['#/commands', '[data-testid=command-list]', 'commands'],
+      ]) {
+        await viewer.goto(`${base}${hash}`);
+        await viewer.locator(ready).first().waitFor({ timeout: 5000 });
+        assert.equal(await viewer.locator('.write-control').count(), 0, `write controls on ${hash}`);
+        assert.equal(await viewer.locator('form[data-testid=upload-form], form[data-testid=ota-form], form[data-testid=command-form]').count(), 0);
+        if (name === 'firmware' || name === 'device') await shot(viewer, `12-viewer-${name}`);
+      }
+      await viewer.goto(`${base}#/users`);
+      await viewer.locator('h1', { hasText: 'Not found' }).waitFor({ timeout: 5000 });
+      assert.equal(await viewer.locator('[data-testid=user-form]').count(), 0);
+    } finally {
+      await viewer.close();
+    }
+  });
+
+  it('works at phone width', async () => {
+    const phone = await context.newPage();
+    watchConsole(phone);
+    try {
+      await phone.setViewportSize({ width: 390, height: 844 });
+      await login(phone, 'admin', 'admin123');
+      for (const [hash, ready, name] of [
+        ['#/', '[data-testid=card-devices]', '13-phone-overview'],
+        ['#/devices', `.device-row[data-device-id="${DEVICE}"]`, '14-phone-devices'],
+        [`#/devices/${DEVICE}`, '[data-testid=chart] canvas', '15-phone-device'],
+        ['#/ota', '[data-testid=firmware-list]', '16-phone-firmware'],
+      ]) {
+        await phone.goto(`${base}${hash}`);
+        await phone.locator(ready).first().waitFor({ timeout: 5000 });
+        await phone.waitForTimeout(200);
+        const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+        assert.ok(width <= 390, `${hash} is ${width}px wide at a 390px viewport`);
+        await shot(phone, name);
+      }
+      assert.equal(await phone.locator('#main-nav').isVisible(), false);
+      await phone.locator('.menu-button').click();
+      await phone.locator('#main-nav a', { hasText: 'Gateways' }).click();
+      await phone.locator(`tr[data-gateway-id="${GATEWAY}"]`).waitFor({ timeout: 5000 });
+    } finally {
+      await phone.close();
+    }
+  });
+
+  it('stays usable with 1,000 devices', async () => {
+    await page.goto(`${base}#/devices`);
+    await waitLive(page);
+    const lines = [];
+    for (let i = 0; i < 1000; i++) lines.push(JSON.stringify({ device_id: `Bulk${String(i).padStart(4, '0')}`, type: 'temperature', value: i / 10 }));
+    await publishLines(mqttPort, 'SensorData/bulk', lines);
+    await page.locator('[data-testid=device-summary]').filter({ hasText: /^1,00[1-9] devices|^1001 devices/ }).waitFor({ timeout: 15_000 });
+    const rendered = await page.locator('.vlist .device-row').count();
+    assert.ok(rendered > 5 && rendered < 100, `${rendered} rows in the DOM for 1,001 devices`);
+    await page.locator('.vlist').evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await page.locator('.device-row[data-device-id="E2EDevice01"]').waitFor({ timeout: 2000 });
+    await page.locator('input[type=search]').fill('Bulk0500');
+    await page.locator('.device-row[data-device-id="Bulk0500"]').waitFor({ timeout: 2000 });
+    assert.equal(await page.locator('.vlist .device-row').count(), 1);
+    await page.locator('input[type=search]').fill('');
+    await shot(page, '17-devices-1000');
+  });
+
+  it('shows a disconnected state when the platform goes away and reconnects by itself', async () => {
+    await page.goto(`${base}#/`);
+    await waitLive(page);
+    await stop(platform);
+    const banner = page.locator('[data-testid=disconnected-banner]');
+    await banner.waitFor({ state: 'visible', timeout: 5000 });
+    assert.match(await banner.textContent(), /Disconnected/);
+    await shot(page, '18-disconnected');
+    platform = await startPlatform(dir, env);
+    await page.locator('.live-badge[data-state=open]').waitFor({ timeout: 25_000 });
+    await banner.waitFor({ state: 'hidden', timeout: 2000 });
+  });
+
+  it('returns to the login page when the token is refused', async () => {
+    await page.evaluate(() => sessionStorage.setItem('blazeiot.token', 'not-a-valid-token'));
+    await page.reload();
+    await page.locator('form.login-card').waitFor({ timeout: 5000 });
+    assert.equal(await token(page), null);
+  });
+
+  it('runs without Content-Security-Policy violations or script errors', () => {
+    const bad = consoleErrors.filter((e) => /Content Security Policy|Refused to|pageerror/i.test(e));
+    assert.deepEqual(bad, []);
+  });
+});
