@@ -22,6 +22,7 @@
 #include "ingest/embedded_broker.hpp"
 #include "ingest/ingest_service.hpp"
 #include "ingest/mqtt_client.hpp"
+#include "storage/postgres/postgres_storage.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
 
 namespace blazeiot {
@@ -30,8 +31,7 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
 std::unique_ptr<Storage> open_storage(const Config& config) {
-  if (config.db_type == "postgres")
-    throw ConfigError("DB_TYPE: postgres is not available in this build; use sqlite");
+  if (config.db_type == "postgres") return make_postgres_storage(config.database_url);
   return std::make_unique<SqliteStorage>(config.sqlite_path);
 }
 
