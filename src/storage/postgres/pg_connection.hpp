@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "storage/sqlite/sqlite_connection.hpp"  // StorageError, shared by every backend
+#include "storage/storage_error.hpp"
 
 namespace blazeiot {
 

@@ -2,7 +2,7 @@
 #include <span>
 
 #include "storage/postgres/pg_connection.hpp"
-#include "storage/sqlite/sqlite_migrations.hpp"  // struct Migration
+#include "storage/migration.hpp"
 
 namespace blazeiot {
 

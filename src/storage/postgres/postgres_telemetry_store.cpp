@@ -6,6 +6,7 @@
 #include <string_view>
 #include <tuple>
 
+#include "domain/ota_status.hpp"
 #include "storage/postgres/pg_copy_rows.hpp"
 #include "storage/postgres/pg_migrations.hpp"
 #include "storage/postgres/pg_pipeline.hpp"
@@ -80,10 +81,6 @@ const std::string kCopyReadings =
     " device_timestamp) FROM STDIN";
 
 constexpr int kAttempts = 3;
-
-bool is_final_ota_status(const std::string& s) {
-  return s == "success" || s == "failed" || s == "timed_out" || s == "cancelled";
-}
 
 // Worth an immediate second try: a deadlock or serialization failure between instances, or
 // a row that found no partition (23514) because one was dropped behind our back; the retry

@@ -4,16 +4,12 @@
 
 #include <cstdint>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 
-namespace blazeiot {
+#include "storage/storage_error.hpp"
 
-class StorageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+namespace blazeiot {
 
 class SqliteStatement {
  public:

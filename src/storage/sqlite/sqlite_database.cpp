@@ -15,6 +15,9 @@ SqliteDatabase::SqliteDatabase(std::string path) : path_(std::move(path)) {
 
 int SqliteDatabase::migrate() {
   return write([](SqliteConnection& c) {
+    // One transaction for the whole upgrade, taken before reading the version: two
+    // processes starting together on one file migrate once, the second sees the result.
+    SqliteTransaction tx(c);
     c.exec(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
         "description TEXT NOT NULL, applied_at INTEGER NOT NULL)");
@@ -25,16 +28,15 @@ int SqliteDatabase::migrate() {
     }
     for (const Migration& m : sqlite_migrations()) {
       if (m.version <= current) continue;
-      SqliteTransaction tx(c);
       c.exec(m.sql);
       c.prepare("INSERT INTO schema_migrations(version, description, applied_at) VALUES (?,?,?)")
           .bind(1, m.version)
           .bind(2, m.description)
           .bind(3, SystemClock().now_ms())
           .run();
-      tx.commit();
       current = m.version;
     }
+    tx.commit();
     return current;
   });
 }

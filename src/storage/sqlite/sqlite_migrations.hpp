@@ -2,13 +2,9 @@
 #include <span>
 #include <string_view>
 
-namespace blazeiot {
+#include "storage/migration.hpp"
 
-struct Migration {
-  int version;
-  std::string_view description;
-  std::string_view sql;
-};
+namespace blazeiot {
 
 // Ordered, append-only: a released migration is never edited, a change is a new entry.
 std::span<const Migration> sqlite_migrations();

@@ -2,6 +2,8 @@
 
 #include <optional>
 
+#include "domain/ota_status.hpp"
+
 namespace blazeiot {
 
 // Statements prepared once per writer connection and reused for every batch.
@@ -63,10 +65,6 @@ struct IngestStatements {
 };
 
 namespace {
-
-bool is_final_ota_status(const std::string& s) {
-  return s == "success" || s == "failed" || s == "timed_out" || s == "cancelled";
-}
 
 std::optional<std::string_view> non_empty(const std::string& s) {
   if (s.empty()) return std::nullopt;
