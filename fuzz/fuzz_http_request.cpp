@@ -50,7 +50,8 @@ constexpr const char* kSecret = "fuzzing-secret-fuzzing-secret-fuzzing-secret";
 struct World {
   World() {
     spdlog::set_level(spdlog::level::off);  // the access log would dominate the run time
-    dir = std::filesystem::temp_directory_path() / ("blazeiot-fuzz-http-" + std::to_string(::getpid()));
+    dir = std::filesystem::temp_directory_path() /
+          ("blazeiot-fuzz-http-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     config.data_dir = dir.string();
     config.sqlite_path = (dir / "fuzz.db").string();

@@ -132,15 +132,17 @@ def thread_label(pid, tid):
     return "main" if tid == pid else f"thread {tid - pid}"
 
 
-def thread_cpu_seconds(pid):
-    """{thread label: CPU seconds}; the label is stable for one process (tid offset)."""
+def thread_times(pid):
+    """{thread label: (seconds on a CPU, seconds runnable but waiting for one)} from schedstat;
+    the second figure tells a busy thread from one starved by the rest of the machine."""
     result = {}
     for tid in map(int, os.listdir(f"/proc/{pid}/task")):
         try:
-            _, fields = _stat_fields(f"/proc/{pid}/task/{tid}/stat")
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                on_cpu_ns, waiting_ns = map(int, f.read().split()[:2])
         except (FileNotFoundError, ProcessLookupError):
             continue  # the thread ended meanwhile
-        result[thread_label(pid, tid)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        result[thread_label(pid, tid)] = (on_cpu_ns / 1e9, waiting_ns / 1e9)
     return result
 
 
@@ -172,6 +174,8 @@ class ThreadSampler:
             return "on CPU / runnable"
         with open(f"/proc/{self._pid}/task/{tid}/syscall") as f:
             call = f.read().split()[0]
+        if call == "running":  # it woke up between the two reads
+            return "on CPU / runnable"
         name = SYSCALL_NAMES.get(int(call), f"syscall {call}") if call.lstrip("-").isdigit() else call
         return f"{name}{' (D)' if state == 'D' else ''}"
 
@@ -306,7 +310,7 @@ class OutputWatch:
         return self._ready.wait(timeout) and self.ready_at is not None
 
 
-def platform_env(args, broker, workdir):
+def platform_env(broker, workdir):
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("MQTT_", "POSTGRES_", "BLAZEIOT_")) and k not in ("DATABASE_URL", "DB_TYPE")}
     data_dir = os.path.join(workdir, "data")
@@ -328,32 +332,53 @@ def count_rows(db):
     return db.execute("SELECT COUNT(*) FROM sensor_data").fetchone()[0]
 
 
-def run_platform(args, processes, case, broker, workdir):
-    env = platform_env(args, broker, workdir)
-    # cwd is the empty work directory, so no .env file of the checkout leaks into the run.
+def start_platform(args, processes, env, workdir, log_name):
+    """Starts `blazeiot serve` and waits for its ready line; returns (process, ms to ready)."""
     started = time.monotonic()
+    # cwd is the empty work directory, so no .env file of the checkout leaks into the run.
     server = processes.start([args.blazeiot, "serve"], env=env, cwd=workdir,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    output = OutputWatch(server, os.path.join(workdir, "platform.out"))
+    output = OutputWatch(server, os.path.join(workdir, log_name))
+    if not output.wait_ready(READY_TIMEOUT_S):
+        processes.stop(server)
+        raise BenchError("the platform never printed `Platform ready`:\n  " + "\n  ".join(output.tail))
+    return server, output, (output.ready_at - started) * 1000
+
+
+def run_platform(args, processes, case, broker, workdir):
+    env = platform_env(broker, workdir)
+    server, output, ready_ms = start_platform(args, processes, env, workdir, "platform.out")
     try:
-        return _measure_platform(args, processes, case, broker, env, server, output, started)
+        result = _measure_platform(args, processes, case, broker, env, server, output)
     finally:
         processes.stop(server)
+    result.update({"ready_ms": ready_ms, "ready_line": output.ready_line})
+    # Again on the database just filled: an operator's restart, without first-start work
+    # such as creating the default admin.
+    server, _, result["restart_ready_ms"] = start_platform(args, processes, env, workdir,
+                                                           "platform-restart.out")
+    try:
+        time.sleep(IDLE_SETTLE_S)
+        result["restart_idle_rss_mb"] = status_mb(server.pid, "VmRSS")
+    finally:
+        processes.stop(server)
+    return result
 
 
-def _measure_platform(args, processes, case, broker, env, server, output, started):
-    if not output.wait_ready(READY_TIMEOUT_S):
-        raise BenchError("the platform never printed `Platform ready`:\n  " + "\n  ".join(output.tail))
-    result = {"ready_ms": (output.ready_at - started) * 1000, "ready_line": output.ready_line}
+def _measure_platform(args, processes, case, broker, env, server, output):
     time.sleep(IDLE_SETTLE_S)
-    result["idle_rss_mb"] = status_mb(server.pid, "VmRSS")
+    result = {"idle_rss_mb": status_mb(server.pid, "VmRSS"),
+              "start_peak_rss_mb": status_mb(server.pid, "VmHWM")}
+    # Resets VmHWM, so the peak reported is the ingest's, not the start-up's.
+    with open(f"/proc/{server.pid}/clear_refs", "w") as f:
+        f.write("5")
 
     db = sqlite3.connect(f"file:{env['SQLITE_PATH']}?mode=ro", uri=True, timeout=5)
     before = count_rows(db)
     if before:
         raise BenchError(f"sensor_data holds {before} rows before the run")
     cpu_before = cpu_seconds(server.pid)
-    threads_before = thread_cpu_seconds(server.pid)
+    threads_before = thread_times(server.pid)
     broker_before = cpu_seconds(broker.process.pid)
     sampler = ThreadSampler(server.pid) if args.profile else None
 
@@ -384,7 +409,7 @@ def _measure_platform(args, processes, case, broker, env, server, output, starte
             break
         time.sleep(POLL_INTERVAL_S)
     cpu_after = cpu_seconds(server.pid)
-    threads_after = thread_cpu_seconds(server.pid)
+    threads_after = thread_times(server.pid)
     broker_after = cpu_seconds(broker.process.pid)
     if sampler:
         result["profile"] = sampler.stop()
@@ -404,8 +429,9 @@ def _measure_platform(args, processes, case, broker, env, server, output, starte
         "sent": sent["sent"], "stored": stored, "outcome": outcome, "seconds": seconds,
         "rate": stored / seconds if seconds > 0 else 0.0,
         "cpu_s": cpu_after - cpu_before,
-        "thread_cpu_s": {label: threads_after[label] - threads_before.get(label, 0.0)
-                         for label in threads_after},
+        "thread_s": {label: [after - before for after, before in
+                             zip(threads_after[label], threads_before.get(label, (0.0, 0.0)))]
+                     for label in threads_after},
         "broker_cpu_s": broker_after - broker_before,
         "publisher_cpu_s": sent["cpu_s"],
         "poll_ms_mean": poll_s / polls * 1000,
@@ -486,8 +512,9 @@ def print_report(args, cases):
     print(rule)
     print("raw: bare libmosquitto subscriber, first to last message received.  platform: first publish\n"
           "until SELECT COUNT(*) FROM sensor_data reaches N (QoS 0: stops growing; the rate is on what\n"
-          "was stored).  CPU s: platform user+sys during the run.  peak: VmHWM.  idle: VmRSS 1 s after\n"
-          "`Platform ready`.  ready: exec until the `Platform ready` line.")
+          "was stored).  CPU s: platform user+sys during the run.  peak: VmHWM during the run (reset\n"
+          "after start-up).  idle: VmRSS 1 s after `Platform ready`.  ready: exec until the\n"
+          "`Platform ready` line, first start on an empty database.")
     if any(c.get("stalled") for c in cases):
         print(f"!: rows stopped arriving for {STALL_TIMEOUT_S:.0f} s before N in some run; "
               "the rate is on what arrived.")
@@ -502,17 +529,21 @@ def print_report(args, cases):
         if not plat:
             continue
         last = c["platform_runs"][-1]
-        threads = sorted(last["thread_cpu_s"].items(), key=lambda kv: -kv[1])
-        busy = ", ".join(f"{label} {cpu:.1f}" for label, cpu in threads if cpu >= 0.05)
+        threads = sorted(last["thread_s"].items(), key=lambda kv: -kv[1][0])
+        busy = ", ".join(f"{label} {cpu:.1f} (+{wait:.1f} waiting for a CPU)"
+                         for label, (cpu, wait) in threads if cpu >= 0.05)
         per_msg = plat["cpu_s"] / plat["stored"] * 1e6 if plat["stored"] else 0.0
         print(f"    platform  runs {thousands(plat['rates'])} msg/s; stored {plat['stored']:.0f};"
               f" wall {plat['seconds']:.1f}: publishers {plat['publisher_cpu_s']:.1f},"
               f" broker {plat['broker_cpu_s']:.1f}, platform {plat['cpu_s']:.1f} ({per_msg:.1f} us/msg;"
               f" last run by thread: {busy or '-'})")
+        runs = c["platform_runs"]
         print(f"              {plat['sources']:.0f} distinct sources; RSS after the run {plat['rss_after_mb']:.1f} MB;"
-              f" ready max {max(r['ready_ms'] for r in c['platform_runs']):.0f} ms;"
-              f" SIGTERM -> exit {','.join(str(r['exit_code']) for r in c['platform_runs'])}"
-              f" in max {max(r['stop_s'] for r in c['platform_runs']):.2f} s; COUNT(*) poll {plat['poll_ms_mean']:.1f} ms")
+              f" start-up peak RSS {plat['start_peak_rss_mb']:.1f} MB; COUNT(*) poll {plat['poll_ms_mean']:.1f} ms")
+        print(f"              ready max {max(r['ready_ms'] for r in runs):.0f} ms; restart on the filled database:"
+              f" ready {plat['restart_ready_ms']:.0f} ms, idle RSS {plat['restart_idle_rss_mb']:.1f} MB;"
+              f" SIGTERM -> exit {','.join(str(r['exit_code']) for r in runs)}"
+              f" in max {max(r['stop_s'] for r in runs):.2f} s")
         for line in sorted({r["ready_line"] for r in c["platform_runs"]}):
             print(f"              platform said: {line}")
         for label, shares in sorted(last.get("profile", {}).items()):

@@ -11,8 +11,9 @@ bool is_alnum(char c) {
 
 std::optional<std::string> username_problem(std::string_view u) {
   if (u.size() < 3 || u.size() > 64) return "must be 3 to 64 characters";
-  if (!std::all_of(u.begin(), u.end(),
-                   [](char c) { return is_alnum(c) || c == '_' || c == '-' || c == '.' || c == '@'; }))
+  if (!std::all_of(u.begin(), u.end(), [](char c) {
+        return is_alnum(c) || c == '_' || c == '-' || c == '.' || c == '@';
+      }))
     return "may contain only letters, digits, '_', '-', '.' and '@'";
   return std::nullopt;
 }

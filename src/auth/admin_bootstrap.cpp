@@ -64,8 +64,8 @@ std::string read_secret_file(const std::filesystem::path& path) {
 // Creates the file readable by its owner only; false (errno set) when it cannot.
 bool write_private_file(const std::filesystem::path& path, const std::string& content,
                         bool exclusive) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC),
-                  0600);
+  int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC), 0600);
   if (fd < 0) return false;
   bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
   ok = ::fsync(fd) == 0 && ok;

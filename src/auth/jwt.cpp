@@ -63,13 +63,20 @@ std::optional<json::object> parse_object(std::string_view text) {
 
 const char* to_string(TokenError e) {
   switch (e) {
-    case TokenError::malformed: return "malformed token";
-    case TokenError::wrong_algorithm: return "unsupported token algorithm";
-    case TokenError::bad_signature: return "invalid token signature";
-    case TokenError::expired: return "token expired";
-    case TokenError::not_yet_valid: return "token not yet valid";
-    case TokenError::wrong_issuer: return "wrong token issuer";
-    case TokenError::wrong_audience: return "wrong token audience";
+    case TokenError::malformed:
+      return "malformed token";
+    case TokenError::wrong_algorithm:
+      return "unsupported token algorithm";
+    case TokenError::bad_signature:
+      return "invalid token signature";
+    case TokenError::expired:
+      return "token expired";
+    case TokenError::not_yet_valid:
+      return "token not yet valid";
+    case TokenError::wrong_issuer:
+      return "wrong token issuer";
+    case TokenError::wrong_audience:
+      return "wrong token audience";
   }
   return "invalid token";
 }
@@ -107,14 +114,14 @@ std::string JwtCodec::sign(std::string_view signing_input) const {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int mac_len = 0;
   if (!HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
-            reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size(),
-            mac, &mac_len))
+            reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size(), mac,
+            &mac_len))
     throw std::runtime_error("HMAC-SHA256 failed");
   return std::string(reinterpret_cast<const char*>(mac), mac_len);
 }
 
-std::string JwtCodec::issue(std::int64_t user_id, std::string_view username,
-                            std::string_view role, EpochMs now) const {
+std::string JwtCodec::issue(std::int64_t user_id, std::string_view username, std::string_view role,
+                            EpochMs now) const {
   const std::int64_t iat = now / 1000;
   json::object payload;
   payload["sub"] = std::to_string(user_id);
@@ -131,8 +138,7 @@ std::string JwtCodec::issue(std::int64_t user_id, std::string_view username,
   return input + "." + signature;
 }
 
-std::variant<TokenClaims, TokenError> JwtCodec::verify(std::string_view token,
-                                                       EpochMs now) const {
+std::variant<TokenClaims, TokenError> JwtCodec::verify(std::string_view token, EpochMs now) const {
   if (token.size() > kMaxTokenLength) return TokenError::malformed;
   const auto dot1 = token.find('.');
   if (dot1 == std::string_view::npos) return TokenError::malformed;

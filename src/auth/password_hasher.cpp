@@ -17,7 +17,8 @@ constexpr unsigned long long kOpsLimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
 constexpr std::size_t kMemLimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
 
 bool is_bcrypt(std::string_view h) {
-  return h.size() == 60 && (h.starts_with("$2a$") || h.starts_with("$2b$") || h.starts_with("$2y$"));
+  return h.size() == 60 &&
+         (h.starts_with("$2a$") || h.starts_with("$2b$") || h.starts_with("$2y$"));
 }
 
 bool verify_bcrypt(std::string_view password, std::string_view stored) {

@@ -1,8 +1,10 @@
+#include "core/json_text.hpp"
 #include "http/api_app.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/ip/address.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
@@ -20,14 +22,6 @@ namespace {
 // Requests that carry no body still get a little room (some clients send "{}" with DELETE).
 constexpr std::size_t kBodylessMethodLimit = 64 * 1024;
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
 std::shared_ptr<spdlog::logger> access_logger() {
   auto logger = spdlog::get("access");
   return logger ? logger : spdlog::default_logger();
@@ -41,7 +35,13 @@ ApiApp::ApiApp(PlatformServices& services, std::string jwt_secret)
       rate_limiter_(services.clock, services.config.rate_limit_max,
                     services.config.rate_limit_window_s),
       login_throttle_(services.clock),
-      context_(std::make_unique<ApiContext>(ApiContext{services, jwt_, login_throttle_})) {
+      reading_counts_(services.clock),
+      reading_events_(services.events.subscribe([this](const PlatformEvent& event) {
+        if (auto* stored = std::get_if<ReadingStored>(&event))
+          reading_counts_.invalidate(stored->reading.source_id);
+      })),
+      context_(std::make_unique<ApiContext>(
+          ApiContext{services, jwt_, login_throttle_, reading_counts_})) {
   add_health_routes(router_, *context_);
   add_auth_routes(router_, *context_);
   add_user_routes(router_, *context_);
@@ -102,7 +102,8 @@ std::optional<ApiResult> ApiApp::authenticate(ApiCall& call, const HttpRequestHe
   auto it = header.find(http::field::authorization);
   if (it == header.end()) return unauthorized("Access token required");
   std::string_view value = it->value();
-  if (value.size() < 7 || !iequals(value.substr(0, 7), "Bearer ")) return unauthorized("Access token required");
+  if (value.size() < 7 || !boost::beast::iequals(value.substr(0, 7), "Bearer "))
+    return unauthorized("Access token required");
   std::string_view token = value.substr(7);
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
   auto verified = jwt_.verify(token, call.request.now);
@@ -212,7 +213,8 @@ ApiCall ApiApp::begin(const HttpRequest& request, const ClientInfo& client) {
     try {
       call.immediate = authenticate(call, header);
     } catch (const std::exception& e) {
-      spdlog::error("authentication failed on {} {}: {}", call.method_name, call.log_path, e.what());
+      spdlog::error("authentication failed on {} {}: {}", call.method_name, call.log_path,
+                    e.what());
       call.immediate = error_result(503, "Service temporarily unavailable");
     }
   }
@@ -258,7 +260,7 @@ HttpResponse ApiApp::respond(ApiCall& call, ApiResult result) {
   res.keep_alive(call.keep_alive);
   if (!result.body.is_null()) {
     res.set(http::field::content_type, "application/json; charset=utf-8");
-    res.body() = json::serialize(result.body);
+    res.body() = json_text(result.body);
   }
   res.set(http::field::cache_control, "no-store");
   add_security_headers(res, call.tls);

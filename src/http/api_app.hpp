@@ -19,6 +19,7 @@
 #include "http/api_result.hpp"
 #include "http/login_throttle.hpp"
 #include "http/rate_limiter.hpp"
+#include "http/reading_count_cache.hpp"
 #include "http/router.hpp"
 
 namespace blazeiot {
@@ -85,6 +86,8 @@ class ApiApp {
   JwtCodec jwt_;
   RateLimiter rate_limiter_;
   LoginThrottle login_throttle_;
+  ReadingCountCache reading_counts_;
+  std::shared_ptr<void> reading_events_;  // keeps the count cache's EventBus subscription
   std::unique_ptr<ApiContext> context_;
   Router router_;
 };

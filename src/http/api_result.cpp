@@ -5,15 +5,16 @@
 namespace blazeiot {
 namespace json = boost::json;
 
+// The envelope shares the data's memory resource, so the data moves in instead of being copied.
 ApiResult item_result(json::value data, unsigned status) {
-  json::object o;
+  json::object o(data.storage());
   o["success"] = true;
   o["data"] = std::move(data);
   return ApiResult{status, std::move(o), {}};
 }
 
 ApiResult list_result(json::array data, std::optional<std::int64_t> total) {
-  json::object o;
+  json::object o(data.storage());
   o["success"] = true;
   o["count"] = data.size();
   if (total) o["total"] = *total;
@@ -37,7 +38,8 @@ ApiResult error_result(unsigned status, std::string_view message) {
 
 ApiResult validation_result(const std::vector<FieldError>& errors) {
   json::array list;
-  for (const FieldError& e : errors) list.push_back(json::object{{"field", e.field}, {"message", e.message}});
+  for (const FieldError& e : errors)
+    list.push_back(json::object{{"field", e.field}, {"message", e.message}});
   json::object o;
   o["success"] = false;
   o["errors"] = std::move(list);

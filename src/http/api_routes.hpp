@@ -7,6 +7,7 @@
 #include "app/platform_services.hpp"
 #include "auth/jwt.hpp"
 #include "http/login_throttle.hpp"
+#include "http/reading_count_cache.hpp"
 #include "http/router.hpp"
 #include "http/validation.hpp"
 #include "storage/reading_store.hpp"
@@ -17,6 +18,7 @@ struct ApiContext {
   PlatformServices& services;
   const JwtCodec& jwt;
   LoginThrottle& login_throttle;
+  ReadingCountCache& reading_counts;
 };
 
 void add_health_routes(Router& router, ApiContext& context);
@@ -58,7 +60,8 @@ std::int64_t page_total(std::size_t rows, std::int64_t limit, std::int64_t offse
 // limit (1..1000, default 100), offset (>= 0), start_date/end_date (or startDate/endDate).
 void read_reading_window(QueryReader& query, ReadingQuery& out);
 
-// A readings page: count, total and data. total is computed only when it is not obvious.
-ApiResult readings_page(ReadingStore& store, const ReadingQuery& query);
+// A readings page: count, total and data. total is counted only when the page does not show
+// it, and then through the count cache.
+ApiResult readings_page(ApiContext& context, const ReadingQuery& query);
 
 }  // namespace blazeiot

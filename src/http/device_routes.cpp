@@ -40,7 +40,7 @@ ApiResult device_data(ApiContext& ctx, ApiRequest& req) {
   if (!ctx.services.storage.devices().find(req.param("device_id"))) return device_not_found();
   query.source_type = SourceType::device;
   query.source_id = std::string(req.param("device_id"));
-  return readings_page(ctx.services.storage.readings(), query);
+  return readings_page(ctx, query);
 }
 
 ApiResult latest_reading(ApiContext& ctx, ApiRequest& req) {
@@ -95,7 +95,8 @@ ApiResult update_device(ApiContext& ctx, ApiRequest& req) {
   auto errors = body.finish();
   if (errors.empty() && !changes.name && !changes.type && !changes.firmware_version &&
       !changes.metadata_json)
-    errors.push_back({"body", "must contain at least one of name, type, firmware_version, metadata"});
+    errors.push_back(
+        {"body", "must contain at least one of name, type, firmware_version, metadata"});
   if (auto bad = invalid(errors)) return *bad;
   auto device = ctx.services.storage.devices().update(req.param("device_id"), changes, req.now);
   if (!device) return device_not_found();
@@ -105,6 +106,7 @@ ApiResult update_device(ApiContext& ctx, ApiRequest& req) {
 ApiResult delete_device(ApiContext& ctx, ApiRequest& req) {
   const std::string id(req.param("device_id"));
   if (!ctx.services.storage.devices().remove(id)) return device_not_found();
+  ctx.reading_counts.invalidate(id);
   ctx.services.log.info("device", req.user->username, "Device " + id + " deleted through the API");
   return message_result("Device deleted");
 }

@@ -87,6 +87,7 @@ ApiResult update_gateway(ApiContext& ctx, ApiRequest& req) {
 ApiResult delete_gateway(ApiContext& ctx, ApiRequest& req) {
   const std::string id(req.param("gateway_id"));
   if (!ctx.services.storage.gateways().remove(id)) return gateway_not_found();
+  ctx.reading_counts.clear();  // its nodes' readings went with it
   ctx.services.log.info("gateway", req.user->username,
                         "Gateway " + id + " and its nodes deleted through the API");
   return message_result("Gateway deleted");
@@ -100,8 +101,7 @@ void add_gateway_routes(Router& router, ApiContext& ctx) {
   router.add(
       api_route(verb::get, "/api/gateways/:gateway_id/nodes", Access::user, ctx, gateway_nodes));
   router.add(api_route(verb::post, "/api/gateways", Access::admin, ctx, create_gateway));
-  router.add(
-      api_route(verb::put, "/api/gateways/:gateway_id", Access::admin, ctx, update_gateway));
+  router.add(api_route(verb::put, "/api/gateways/:gateway_id", Access::admin, ctx, update_gateway));
   router.add(
       api_route(verb::delete_, "/api/gateways/:gateway_id", Access::admin, ctx, delete_gateway));
 }

@@ -39,9 +39,9 @@ namespace {
 constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 
 constexpr std::size_t kHeaderLimit = 8 * 1024;
-constexpr auto kIdleTimeout = 60s;     // keep-alive connection with no request under way
-constexpr auto kHeaderTimeout = 15s;   // from a request's first byte to the end of its header
-constexpr auto kBodyTimeout = 60s;     // reading the body
+constexpr auto kIdleTimeout = 60s;    // keep-alive connection with no request under way
+constexpr auto kHeaderTimeout = 15s;  // from a request's first byte to the end of its header
+constexpr auto kBodyTimeout = 60s;    // reading the body
 constexpr auto kWriteTimeout = 30s;
 constexpr auto kHandshakeTimeout = 10s;
 constexpr auto kStopGrace = 3s;
@@ -297,7 +297,8 @@ asio::awaitable<SessionEnd> serve_requests(State& s, Connection& conn, Stream& s
     if (body_pending || s.stopping) response.keep_alive(false);
     const bool written = co_await write_response(stream, response);
     if (!written) co_return SessionEnd::close;
-    if (!response.keep_alive()) co_return body_pending ? SessionEnd::close_unread : SessionEnd::close;
+    if (!response.keep_alive())
+      co_return body_pending ? SessionEnd::close_unread : SessionEnd::close;
   }
 }
 
@@ -325,8 +326,8 @@ asio::awaitable<void> run_connection(std::shared_ptr<State> s, tcp::socket socke
       beast::ssl_stream<beast::tcp_stream> tls_stream(std::move(stream), *s->tls);
       registration.reset();
       StreamRegistration tls_registration(*conn, beast::get_lowest_layer(tls_stream));
-      auto [hec, used] = co_await tls_stream.async_handshake(ssl::stream_base::server,
-                                                             buffer.data(), use_nothrow);
+      auto [hec, used] =
+          co_await tls_stream.async_handshake(ssl::stream_base::server, buffer.data(), use_nothrow);
       if (hec) co_return;
       buffer.consume(used);
       client.tls = true;
@@ -380,6 +381,9 @@ asio::awaitable<void> accept_loop(std::shared_ptr<State> s) {
       socket.close(ignored);
       continue;
     }
+    // Small responses and WebSocket frames go out at once instead of waiting for Nagle.
+    boost::system::error_code nodelay_error;
+    socket.set_option(tcp::no_delay(true), nodelay_error);
     auto executor = socket.get_executor();
     asio::co_spawn(executor, run_connection(s, std::move(socket)), report_session_end);
   }
@@ -413,8 +417,8 @@ void HttpServer::start() {
   if (!config.tls_cert.empty()) {
     s.tls.emplace(ssl::context::tls_server);
     s.tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                       ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                       ssl::context::single_dh_use);
     boost::system::error_code ec;
     s.tls->use_certificate_chain_file(config.tls_cert, ec);
     if (ec) throw ConfigError("TLS_CERT: cannot use " + config.tls_cert + ": " + ec.message());

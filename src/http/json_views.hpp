@@ -1,6 +1,7 @@
 #pragma once
 // How the platform's records look on the wire: ISO 8601 dates, stored JSON (metadata, reading
 // data, log details) as nested objects rather than strings, never a password hash.
+#include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
 
 #include "domain/entities.hpp"
@@ -9,16 +10,21 @@
 
 namespace blazeiot {
 
-boost::json::value to_json(const Device& d);
-boost::json::value to_json(const Gateway& g);
-boost::json::value to_json(const NodeRecord& n);
-boost::json::value to_json(const Reading& r);
-boost::json::value to_json(const LogEntry& e);
-boost::json::value to_json(const User& u);
+// `sp` is where the value's memory comes from: pass one monotonic resource for a whole
+// response (json_arena()) so that a page of readings costs a few allocations, not thousands.
+boost::json::value to_json(const Device& d, boost::json::storage_ptr sp = {});
+boost::json::value to_json(const Gateway& g, boost::json::storage_ptr sp = {});
+boost::json::value to_json(const NodeRecord& n, boost::json::storage_ptr sp = {});
+boost::json::value to_json(const Reading& r, boost::json::storage_ptr sp = {});
+boost::json::value to_json(const LogEntry& e, boost::json::storage_ptr sp = {});
+boost::json::value to_json(const User& u, boost::json::storage_ptr sp = {});
+
+// A shared monotonic resource: memory is released when the last value using it is gone.
+boost::json::storage_ptr json_arena();
 
 // An ISO 8601 string, or null.
-boost::json::value iso_or_null(const std::optional<EpochMs>& t);
+boost::json::value iso_or_null(const std::optional<EpochMs>& t, boost::json::storage_ptr sp = {});
 // Stored JSON text as a value; text that is not valid JSON is returned as a string.
-boost::json::value stored_json(std::string_view text);
+boost::json::value stored_json(std::string_view text, boost::json::storage_ptr sp = {});
 
 }  // namespace blazeiot

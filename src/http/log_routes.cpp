@@ -23,17 +23,16 @@ ApiResult query_logs(ApiContext& ctx, ApiRequest& req) {
   std::vector<LogEntry> rows = logs.find(query);
   const std::int64_t total =
       page_total(rows.size(), query.limit, query.offset, [&] { return logs.count(query); });
-  json::array data;
+  json::array data(json_arena());
   data.reserve(rows.size());
-  for (const LogEntry& e : rows) data.push_back(to_json(e));
+  for (const LogEntry& e : rows) data.push_back(to_json(e, data.storage()));
   return list_result(std::move(data), total);
 }
 
 }  // namespace
 
 void add_log_routes(Router& router, ApiContext& ctx) {
-  router.add(
-      api_route(boost::beast::http::verb::get, "/api/logs", Access::admin, ctx, query_logs));
+  router.add(api_route(boost::beast::http::verb::get, "/api/logs", Access::admin, ctx, query_logs));
 }
 
 }  // namespace blazeiot

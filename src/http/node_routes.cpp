@@ -47,11 +47,10 @@ ApiResult node_data(ApiContext& ctx, ApiRequest& req) {
   NodeFilter filter;
   filter.mac = std::string(req.param("mac"));
   filter.gateway_id = query.gateway_id;
-  if (ctx.services.storage.nodes().list(filter).empty())
-    return error_result(404, "Node not found");
+  if (ctx.services.storage.nodes().list(filter).empty()) return error_result(404, "Node not found");
   query.source_type = SourceType::node;
   query.source_id = filter.mac;
-  return readings_page(ctx.services.storage.readings(), query);
+  return readings_page(ctx, query);
 }
 
 ApiResult update_node(ApiContext& ctx, ApiRequest& req) {
@@ -86,9 +85,10 @@ ApiResult delete_node(ApiContext& ctx, ApiRequest& req) {
   const Node& node = std::get<NodeRecord>(target).node;
   if (!ctx.services.storage.nodes().remove(node.mac, node.gateway_id))
     return error_result(404, "Node not found");
-  ctx.services.log.info("node", req.user->username,
-                        "Node " + node.mac + " of gateway " + node.gateway_id +
-                            " deleted through the API");
+  ctx.reading_counts.invalidate(node.mac);
+  ctx.services.log.info(
+      "node", req.user->username,
+      "Node " + node.mac + " of gateway " + node.gateway_id + " deleted through the API");
   return message_result("Node deleted");
 }
 

@@ -20,13 +20,18 @@ void read_reading_window(QueryReader& q, ReadingQuery& out) {
   out.to = q.date({"end_date", "endDate"}, true);
 }
 
-ApiResult readings_page(ReadingStore& store, const ReadingQuery& query) {
+ApiResult readings_page(ApiContext& ctx, const ReadingQuery& query) {
+  ReadingStore& store = ctx.services.storage.readings();
   std::vector<Reading> rows = store.find(query);
-  const std::int64_t total =
-      page_total(rows.size(), query.limit, query.offset, [&] { return store.count(query); });
-  json::array data;
+  const std::int64_t total = page_total(rows.size(), query.limit, query.offset, [&] {
+    if (auto cached = ctx.reading_counts.get(query)) return *cached;
+    const std::int64_t n = store.count(query);
+    ctx.reading_counts.put(query, n);
+    return n;
+  });
+  json::array data(json_arena());
   data.reserve(rows.size());
-  for (const Reading& r : rows) data.push_back(to_json(r));
+  for (const Reading& r : rows) data.push_back(to_json(r, data.storage()));
   return list_result(std::move(data), total);
 }
 
@@ -45,8 +50,9 @@ ApiResult query_readings(ApiContext& ctx, ApiRequest& req) {
   query.gateway_id = q.text({"gatewayId", "gateway_id"}, 128);
   query.type = q.text({"type"}, 128);
   if (auto bad = invalid(q.errors())) return *bad;
-  json::array data;
-  for (const Reading& r : ctx.services.storage.readings().find(query)) data.push_back(to_json(r));
+  json::array data(json_arena());
+  for (const Reading& r : ctx.services.storage.readings().find(query))
+    data.push_back(to_json(r, data.storage()));
   return list_result(std::move(data));
 }
 

@@ -16,9 +16,8 @@ double uptime_s(const ApiContext& ctx, EpochMs now) {
 
 ApiResult health(ApiContext& ctx, ApiRequest& req) {
   // Deliberately no envelope: load balancers and the original's probes read these three keys.
-  json::object o{{"status", "ok"},
-                 {"timestamp", format_iso8601(req.now)},
-                 {"uptime", uptime_s(ctx, req.now)}};
+  json::object o{
+      {"status", "ok"}, {"timestamp", format_iso8601(req.now)}, {"uptime", uptime_s(ctx, req.now)}};
   return ApiResult{200, std::move(o), {}};
 }
 
@@ -32,26 +31,22 @@ ApiResult status(ApiContext& ctx, ApiRequest& req) {
       {"environment", ctx.services.config.node_env},
       {"timestamp", format_iso8601(req.now)},
       {"uptime", uptime_s(ctx, req.now)},
-      {"mqtt",
-       json::object{{"connected", ingest.broker_connected},
-                    {"broker", ingest.broker_url},
-                    {"embedded", ingest.embedded_broker}}},
-      {"stats",
-       json::object{{"devices", counts.devices},
-                    {"devices_online", counts.devices_online},
-                    {"gateways", counts.gateways},
-                    {"gateways_online", counts.gateways_online},
-                    {"nodes", counts.nodes},
-                    {"nodes_online", counts.nodes_online}}},
-      {"ingest",
-       json::object{{"messages_received", ingest.messages_received},
-                    {"messages_rejected", ingest.messages_rejected},
-                    {"readings_stored", ingest.readings_stored},
-                    {"messages_per_second", ingest.messages_per_second},
-                    {"backlog", ingest.backlog}}},
-      {"database",
-       json::object{{"type", ctx.services.storage.kind()},
-                    {"size_bytes", ctx.services.storage.size_bytes()}}},
+      {"mqtt", json::object{{"connected", ingest.broker_connected},
+                            {"broker", ingest.broker_url},
+                            {"embedded", ingest.embedded_broker}}},
+      {"stats", json::object{{"devices", counts.devices},
+                             {"devices_online", counts.devices_online},
+                             {"gateways", counts.gateways},
+                             {"gateways_online", counts.gateways_online},
+                             {"nodes", counts.nodes},
+                             {"nodes_online", counts.nodes_online}}},
+      {"ingest", json::object{{"messages_received", ingest.messages_received},
+                              {"messages_rejected", ingest.messages_rejected},
+                              {"readings_stored", ingest.readings_stored},
+                              {"messages_per_second", ingest.messages_per_second},
+                              {"backlog", ingest.backlog}}},
+      {"database", json::object{{"type", ctx.services.storage.kind()},
+                                {"size_bytes", ctx.services.storage.size_bytes()}}},
   };
   return item_result(std::move(data));
 }

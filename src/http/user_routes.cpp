@@ -83,9 +83,12 @@ ApiResult update_user(ApiContext& ctx, ApiRequest& req) {
 
   UserStore& users = ctx.services.storage.users();
   switch (users.update(*id, changes, req.now)) {
-    case UserWriteResult::not_found: return user_not_found();
-    case UserWriteResult::last_admin: return last_admin();
-    default: break;
+    case UserWriteResult::not_found:
+      return user_not_found();
+    case UserWriteResult::last_admin:
+      return last_admin();
+    default:
+      break;
   }
   auto user = users.find_by_id(*id);
   if (!user) return user_not_found();
@@ -101,9 +104,12 @@ ApiResult delete_user(ApiContext& ctx, ApiRequest& req) {
   auto user = users.find_by_id(*id);
   if (!user) return user_not_found();
   switch (users.remove(*id)) {
-    case UserWriteResult::not_found: return user_not_found();
-    case UserWriteResult::last_admin: return last_admin();
-    default: break;
+    case UserWriteResult::not_found:
+      return user_not_found();
+    case UserWriteResult::last_admin:
+      return last_admin();
+    default:
+      break;
   }
   ctx.services.log.info("auth", req.user->username, "User '" + user->username + "' deleted");
   return message_result("User deleted");

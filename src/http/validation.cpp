@@ -1,3 +1,4 @@
+#include "core/json_text.hpp"
 #include "http/validation.hpp"
 
 #include <boost/json.hpp>
@@ -31,7 +32,8 @@ bool is_json_media_type(std::string_view content_type) {
   while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
   std::string lower(media);
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower == "application/json" || (lower.starts_with("application/") && lower.ends_with("+json"));
+  return lower == "application/json" ||
+         (lower.starts_with("application/") && lower.ends_with("+json"));
 }
 
 }  // namespace
@@ -70,9 +72,10 @@ std::optional<std::string> BodyReader::text(std::string_view field, bool require
   }
   const std::size_t len = utf8_length(*s);
   if (len < min_len || len > max_len) {
-    error(std::string(field), min_len == 0 ? "must be at most " + std::to_string(max_len) + " characters"
-                                           : "must be " + std::to_string(min_len) + " to " +
-                                                 std::to_string(max_len) + " characters");
+    error(std::string(field), min_len == 0
+                                  ? "must be at most " + std::to_string(max_len) + " characters"
+                                  : "must be " + std::to_string(min_len) + " to " +
+                                        std::to_string(max_len) + " characters");
     return std::nullopt;
   }
   if (has_control_characters(*s)) {
@@ -99,7 +102,8 @@ std::optional<std::string> BodyReader::identifier(std::string_view field, bool r
 }
 
 std::optional<std::string> BodyReader::checked(
-    std::string_view field, bool required, std::optional<std::string> (*problem)(std::string_view)) {
+    std::string_view field, bool required,
+    std::optional<std::string> (*problem)(std::string_view)) {
   const json::value* v = take(field, required);
   if (!v) return std::nullopt;
   const json::string* s = v->if_string();
@@ -135,7 +139,7 @@ std::optional<std::string> BodyReader::object_json(std::string_view field, std::
     error(std::string(field), "must be a JSON object");
     return std::nullopt;
   }
-  std::string text = json::serialize(*v);
+  std::string text = json_text(*v);
   if (text.size() > max_bytes) {
     error(std::string(field), "must be at most " + std::to_string(max_bytes) + " bytes of JSON");
     return std::nullopt;
@@ -179,8 +183,8 @@ std::int64_t QueryReader::integer(std::initializer_list<std::string_view> names,
   std::int64_t v = 0;
   auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
   if (s->empty() || ec != std::errc() || p != s->data() + s->size() || v < min || v > max) {
-    errors_.push_back(FieldError{name, "must be an integer from " + std::to_string(min) + " to " +
-                                           std::to_string(max)});
+    errors_.push_back(FieldError{
+        name, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max)});
     return fallback;
   }
   return v;

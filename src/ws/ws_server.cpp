@@ -166,13 +166,19 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       co_return co_await refuse(websocket::close_code::policy_error,
                                 std::string("invalid token: ") + to_string(*err));
     const TokenClaims claims = std::get<TokenClaims>(verified);
+    // Decide under the lock, refuse after releasing it: the close handshake waits on the peer.
+    std::optional<std::pair<websocket::close_code, const char*>> refusal;
     {
       std::lock_guard lock(s.mutex);
-      if (s.stopping) co_return co_await refuse(websocket::close_code::going_away, "server shutting down");
-      if (s.hub.connections() >= s.limits.max_connections)
-        co_return co_await refuse(websocket::close_code::try_again_later, "too many connections");
-      s.sessions[this] = this->weak_from_this();
+      if (s.stopping) {
+        refusal.emplace(websocket::close_code::going_away, "server shutting down");
+      } else if (s.sessions.size() >= s.limits.max_connections) {
+        refusal.emplace(websocket::close_code::try_again_later, "too many connections");
+      } else {
+        s.sessions[this] = this->weak_from_this();
+      }
     }
+    if (refusal) co_return co_await refuse(refusal->first, refusal->second);
 
     std::weak_ptr<Session> weak = this->shared_from_this();
     auto executor = ws_.get_executor();
@@ -197,7 +203,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
                    asio::detached);
     co_await read_loop();
 
-    closing_ = true;
+    closed_ = true;
     expiry_timer_.cancel();
     wake_timer_.cancel();
     s.hub.remove(client_->id());
@@ -219,7 +225,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       buffer.clear();
       auto [ec, n] = co_await ws_.async_read(buffer, use_nothrow);
       if (ec) co_return;
-      if (closing_) continue;  // drain until the close handshake finishes
+      if (closing_ || close_code_) continue;  // drain until the close handshake finishes
       std::string_view text(static_cast<const char*>(buffer.data().data()), buffer.size());
       if (!gate_.allow()) {
         client_->reply(error_message("too many messages; slow down"));
@@ -303,17 +309,22 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   asio::awaitable<void> write_loop() {
     auto self = this->shared_from_this();
     for (;;) {
-      if (closing_) co_return;
       if (client_->overflowed()) {
         spdlog::warn("[ws] client {} cannot keep up ({} bytes queued); disconnecting",
                      client_->id(), client_->queued_bytes());
-        close_soon(websocket::close_code::try_again_later, "client too slow");
+        co_await close_now(websocket::close_code::try_again_later, "client too slow");
         co_return;
       }
       auto text = client_->next();
       if (!text) {
+        // What was queued before a close was asked for has gone out; now the close frame.
+        if (close_code_) {
+          co_await close_now(*close_code_, close_reason_);
+          co_return;
+        }
         wake_timer_.expires_at(asio::steady_timer::time_point::max());
         co_await wake_timer_.async_wait(use_nothrow);
+        if (closed_) co_return;
         continue;
       }
       ws_.text(true);
@@ -322,18 +333,19 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     }
   }
 
-  // Starts the close handshake once; the read loop ends when it completes.
-  void close_soon(websocket::close_code code, std::string reason) {
-    if (closing_) return;
+  asio::awaitable<void> close_now(websocket::close_code code, std::string reason) {
     closing_ = true;
-    wake_timer_.cancel();
     expiry_timer_.cancel();
-    asio::co_spawn(ws_.get_executor(),
-                   [self = this->shared_from_this(), code, reason]() -> asio::awaitable<void> {
-                     co_await self->ws_.async_close(websocket::close_reason(code, reason),
-                                                    use_nothrow);
-                   },
-                   asio::detached);
+    co_await ws_.async_close(websocket::close_reason(code, reason), use_nothrow);
+  }
+
+  // Asks the writer to send what is queued, then the close frame; the read loop ends when
+  // the close handshake completes.
+  void close_soon(websocket::close_code code, std::string reason) {
+    if (closing_ || close_code_) return;
+    close_code_ = code;
+    close_reason_ = std::move(reason);
+    wake_timer_.cancel();
   }
 
   websocket::stream<Stream> ws_;
@@ -344,7 +356,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   RateGate gate_;
   std::shared_ptr<WsClient> client_;
   int errors_ = 0;
-  bool closing_ = false;
+  bool closing_ = false;  // the close frame is being sent
+  bool closed_ = false;   // the session is over; the writer must stop
+  std::optional<websocket::close_code> close_code_;  // a close was asked for
+  std::string close_reason_;
 };
 
 template <class Stream>

@@ -19,7 +19,7 @@ MOSQUITTO = '/usr/sbin/mosquitto'
 MOSQUITTO_PUB = '/usr/bin/mosquitto_pub'
 
 # Variables the platform reads. A developer's shell must not leak any of them into a test.
-_CONFIG_PREFIXES = ('MQTT_', 'POSTGRES_', 'DB_', 'JWT_', 'ADMIN_', 'LOG_', 'RATE_LIMIT_', 'TLS_')
+_CONFIG_PREFIXES = ('MQTT_', 'POSTGRES_', 'DB_', 'JWT_', 'ADMIN_', 'LOG_', 'RATE_LIMIT_', 'TLS_', 'WS_', 'MAX_')
 _CONFIG_NAMES = {
     'NODE_ENV', 'HOST', 'PORT', 'TRUST_PROXY', 'CORS_ORIGIN', 'SQLITE_PATH', 'DATABASE_URL',
     'DATA_DIR', 'UPLOAD_DIR', 'DEVICE_OFFLINE_TIMEOUT', 'MAX_JSON_BODY', 'MAX_FIRMWARE_SIZE',

@@ -4,8 +4,6 @@ rate limiting, HTTPS on the same port and a graceful stop."""
 import json
 import signal
 import socket
-import ssl
-import threading
 import time
 
 import pytest

@@ -1,7 +1,6 @@
 """The REST resources against the real binary, fed through a real broker: devices, gateways,
 nodes, readings, logs, status and health, with their envelopes, filters and error paths."""
 import datetime
-import json
 import time
 
 import pytest
@@ -77,7 +76,7 @@ def test_health_is_public(env):
     assert body['uptime'] > 0
 
 
-def test_status_reports_real_figures(env, ):
+def test_status_reports_real_figures(env):
     status, body = get(env, '/api/status')
     assert status == 200 and body['success'] is True
     d = body['data']

@@ -44,8 +44,9 @@ TEST(ProductionSafety, RefusesMissingOrWeakSecret) {
   EXPECT_NE(config_error_of([&] { resolve_jwt_secret(missing); }).find("JWT_SECRET"),
             std::string::npos);
 
-  for (std::string weak : {std::string("short-secret"), std::string("use_a_very_long_random_string_here"),
-                           std::string(40, 'a'), std::string("abababababababababababababababababab")}) {
+  for (std::string weak :
+       {std::string("short-secret"), std::string("use_a_very_long_random_string_here"),
+        std::string(40, 'a'), std::string("abababababababababababababababababab")}) {
     Config c = production_config();
     c.jwt_secret = weak;
     EXPECT_NE(config_error_of([&] { check_production_safety(c); }).find("JWT_SECRET"),
@@ -122,7 +123,8 @@ TEST(DefaultAdmin, CreatedOnceWithTheConfiguredValues) {
   EXPECT_TRUE(verify_password("root-password-1", users[0].password_hash).ok);
   EXPECT_EQ(users[0].password_hash.find("root-password-1"), std::string::npos);
   ASSERT_FALSE(log.entries().empty());
-  for (const auto& e : log.entries()) EXPECT_EQ(e.message.find("root-password-1"), std::string::npos);
+  for (const auto& e : log.entries())
+    EXPECT_EQ(e.message.find("root-password-1"), std::string::npos);
 }
 
 }  // namespace

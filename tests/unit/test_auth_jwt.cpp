@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -126,10 +125,10 @@ std::string sign_claims(const std::string& secret, const boost::json::object& pa
 }
 
 boost::json::object good_claims() {
-  return boost::json::object{{"sub", "5"},          {"username", "u"},
-                             {"role", "admin"},     {"iat", kNow / 1000},
-                             {"exp", kNow / 1000 + 600}, {"iss", "blazeiot"},
-                             {"aud", "blazeiot-api"}};
+  return boost::json::object{
+      {"sub", "5"},           {"username", "u"},          {"role", "admin"},
+      {"iat", kNow / 1000},   {"exp", kNow / 1000 + 600}, {"iss", "blazeiot"},
+      {"aud", "blazeiot-api"}};
 }
 
 TEST(Jwt, ChecksAudienceAndIssuer) {
@@ -171,10 +170,10 @@ TEST(Jwt, ChecksAudienceAndIssuer) {
 
 TEST(Jwt, RejectsMalformedInput) {
   JwtCodec codec("0123456789abcdef0123456789abcdef", 3600);
-  for (std::string bad : {std::string(""), std::string("abc"), std::string("a.b"),
-                          std::string("a.b.c.d"), std::string("!!!.???.***"),
-                          std::string(5000, 'a') + ".b.c",
-                          base64url_encode("[1,2]") + "." + base64url_encode("{}") + ".x"}) {
+  for (std::string bad :
+       {std::string(""), std::string("abc"), std::string("a.b"), std::string("a.b.c.d"),
+        std::string("!!!.???.***"), std::string(5000, 'a') + ".b.c",
+        base64url_encode("[1,2]") + "." + base64url_encode("{}") + ".x"}) {
     auto v = codec.verify(bad, kNow);
     EXPECT_TRUE(std::holds_alternative<TokenError>(v)) << bad.substr(0, 40);
   }

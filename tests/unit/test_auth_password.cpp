@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-
 #include <sodium.h>
 
 #include <chrono>
@@ -65,8 +64,8 @@ TEST(Password, Argon2idWithWeakerCostsIsRehashed) {
 TEST(Password, HashingTakesInteractiveTime) {
   auto start = std::chrono::steady_clock::now();
   hash_password("timing");
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - start)
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  start)
                 .count();
   // Deliberately slow enough to hurt guessing, fast enough for a login.
   EXPECT_GE(ms, 5);

@@ -9,7 +9,7 @@ namespace {
 
 using testing::TempDir;
 
-class InventoryStoreTest : public ::testing::Test {
+class SqliteInventoryTest : public ::testing::Test {
  protected:
   void SetUp() override { storage.migrate(); }
 
@@ -35,7 +35,7 @@ class InventoryStoreTest : public ::testing::Test {
   SqliteStorage storage{(dir.path() / "s.db").string()};
 };
 
-TEST_F(InventoryStoreTest, DevicesCreateFindUpdateRemove) {
+TEST_F(SqliteInventoryTest, DevicesCreateFindUpdateRemove) {
   Device d;
   d.device_id = "Device0001";
   d.name = "Boiler";
@@ -67,7 +67,7 @@ TEST_F(InventoryStoreTest, DevicesCreateFindUpdateRemove) {
   EXPECT_EQ(reading_count(), 1);  // only the removed device's readings went
 }
 
-TEST_F(InventoryStoreTest, DeviceFilters) {
+TEST_F(SqliteInventoryTest, DeviceFilters) {
   sight(EntityKind::device, "A");  // online
   Device b;
   b.device_id = "B";
@@ -78,7 +78,7 @@ TEST_F(InventoryStoreTest, DeviceFilters) {
   EXPECT_EQ(storage.devices().list({std::nullopt, "Temperature"}).at(0).device_id, "B");
 }
 
-TEST_F(InventoryStoreTest, GatewaysCountNodesAndCascade) {
+TEST_F(SqliteInventoryTest, GatewaysCountNodesAndCascade) {
   sight(EntityKind::gateway, "G1");
   sight(EntityKind::node, "aa:bb", "G1");
   sight(EntityKind::node, "cc:dd", "G1");
@@ -110,7 +110,7 @@ TEST_F(InventoryStoreTest, GatewaysCountNodesAndCascade) {
   EXPECT_EQ(stats.nodes_online, 1);
 }
 
-TEST_F(InventoryStoreTest, NodesByMacAndGateway) {
+TEST_F(SqliteInventoryTest, NodesByMacAndGateway) {
   sight(EntityKind::gateway, "G1");
   sight(EntityKind::gateway, "G2");
   sight(EntityKind::node, "aa:bb", "G1");

@@ -60,8 +60,10 @@ TEST_F(ApiTest, LoginReturnsTokenAndUser) {
 }
 
 TEST_F(ApiTest, LoginFailuresAre401WithoutTellingWhy) {
-  auto wrong = f.request(verb::post, "/api/auth/login", "", R"({"username":"admin","password":"nope-nope"})");
-  auto nobody = f.request(verb::post, "/api/auth/login", "", R"({"username":"ghost","password":"nope-nope"})");
+  auto wrong = f.request(verb::post, "/api/auth/login", "",
+                         R"({"username":"admin","password":"nope-nope"})");
+  auto nobody = f.request(verb::post, "/api/auth/login", "",
+                          R"({"username":"ghost","password":"nope-nope"})");
   EXPECT_EQ(wrong.result_int(), 401);
   EXPECT_EQ(nobody.result_int(), 401);
   EXPECT_EQ(wrong.body(), nobody.body());
@@ -103,7 +105,8 @@ TEST_F(ApiTest, TokensAreRequiredAndChecked) {
   EXPECT_EQ(bad.result_int(), 401);
   EXPECT_EQ(body(bad).at("success"), false);
   EXPECT_EQ(bad["WWW-Authenticate"].substr(0, 6), "Bearer");
-  HttpResponse basic = f.request(verb::get, "/api/devices", "", "", {{"Authorization", "Basic YWRtaW46YWRtaW4xMjM="}});
+  HttpResponse basic = f.request(verb::get, "/api/devices", "", "",
+                                 {{"Authorization", "Basic YWRtaW46YWRtaW4xMjM="}});
   EXPECT_EQ(basic.result_int(), 401);
   // Expired.
   f.clock.advance_ms(3600 * 1000 + 1);
@@ -121,22 +124,26 @@ TEST_F(ApiTest, DeletedUsersTokensStopWorkingAndRoleChangesApplyAtOnce) {
 }
 
 TEST_F(ApiTest, ViewerCannotWrite) {
-  EXPECT_EQ(f.request(verb::post, "/api/devices", viewer, R"({"device_id":"D1"})").result_int(), 403);
+  EXPECT_EQ(f.request(verb::post, "/api/devices", viewer, R"({"device_id":"D1"})").result_int(),
+            403);
   EXPECT_EQ(f.request(verb::put, "/api/devices/D1", viewer, R"({"name":"x"})").result_int(), 403);
   EXPECT_EQ(f.request(verb::delete_, "/api/devices/D1", viewer).result_int(), 403);
-  EXPECT_EQ(f.request(verb::post, "/api/gateways", viewer, R"({"gateway_id":"G"})").result_int(), 403);
+  EXPECT_EQ(f.request(verb::post, "/api/gateways", viewer, R"({"gateway_id":"G"})").result_int(),
+            403);
   EXPECT_EQ(f.request(verb::get, "/api/users", viewer).result_int(), 403);
   EXPECT_EQ(f.request(verb::get, "/api/logs", viewer).result_int(), 403);
-  auto res = f.request(verb::post, "/api/users", viewer,
-                       R"({"username":"eve","email":"e@x.io","password":"longpassword","role":"admin"})");
+  auto res =
+      f.request(verb::post, "/api/users", viewer,
+                R"({"username":"eve","email":"e@x.io","password":"longpassword","role":"admin"})");
   EXPECT_EQ(res.result_int(), 403);
   EXPECT_EQ(body(res).at("success"), false);
   EXPECT_FALSE(f.storage->users().find_by_username("eve"));
 }
 
 TEST_F(ApiTest, DeviceLifecycle) {
-  auto created = f.request(verb::post, "/api/devices", admin,
-                           R"({"device_id":"Device0001","name":"Boiler","type":"Temperature","firmware_version":"1.0.0","metadata":{"room":"B1"}})");
+  auto created = f.request(
+      verb::post, "/api/devices", admin,
+      R"({"device_id":"Device0001","name":"Boiler","type":"Temperature","firmware_version":"1.0.0","metadata":{"room":"B1"}})");
   ASSERT_EQ(created.result_int(), 201) << created.body();
   auto d = body(created).at("data").as_object();
   EXPECT_EQ(d.at("device_id"), "Device0001");
@@ -145,7 +152,9 @@ TEST_F(ApiTest, DeviceLifecycle) {
   EXPECT_EQ(d.at("metadata").at("room"), "B1");
   EXPECT_EQ(d.at("created_at"), json::value(format_iso8601(f.clock.now_ms())));
 
-  EXPECT_EQ(f.request(verb::post, "/api/devices", admin, R"({"device_id":"Device0001"})").result_int(), 409);
+  EXPECT_EQ(
+      f.request(verb::post, "/api/devices", admin, R"({"device_id":"Device0001"})").result_int(),
+      409);
 
   auto list = body(f.request(verb::get, "/api/devices", viewer));
   EXPECT_EQ(list.at("success"), true);
@@ -157,7 +166,9 @@ TEST_F(ApiTest, DeviceLifecycle) {
   EXPECT_EQ(body(updated).at("data").at("name"), "Boiler 2");
   EXPECT_EQ(body(updated).at("data").at("type"), "Temperature");
 
-  EXPECT_EQ(f.request(verb::put, "/api/devices/Device0001", admin, R"({"status":"online"})").result_int(), 400);
+  EXPECT_EQ(
+      f.request(verb::put, "/api/devices/Device0001", admin, R"({"status":"online"})").result_int(),
+      400);
   EXPECT_EQ(f.request(verb::put, "/api/devices/Device0001", admin, R"({})").result_int(), 400);
   EXPECT_EQ(f.request(verb::put, "/api/devices/Nope", admin, R"({"name":"x"})").result_int(), 404);
 
@@ -181,26 +192,29 @@ TEST_F(ApiTest, DeviceDataPagingAndDates) {
   EXPECT_TRUE(first.at("device_timestamp").is_null());
   EXPECT_TRUE(first.at("gateway_id").is_null());
 
-  auto day = body(f.request(verb::get,
-                            "/api/devices/Device0001/data?start_date=2024-01-01&end_date=2024-01-01",
-                            viewer));
+  auto day = body(f.request(
+      verb::get, "/api/devices/Device0001/data?start_date=2024-01-01&end_date=2024-01-01", viewer));
   EXPECT_EQ(day.at("count"), 24);
   EXPECT_EQ(day.at("total"), 24);
-  auto later = body(f.request(
-      verb::get, "/api/devices/Device0001/data?start_date=2024-01-02T03:00:00Z", viewer));
+  auto later = body(
+      f.request(verb::get, "/api/devices/Device0001/data?start_date=2024-01-02T03:00:00Z", viewer));
   EXPECT_EQ(later.at("count"), 3);
 
-  for (const char* bad : {"limit=0", "limit=1001", "offset=-1", "start_date=notadate", "limit=abc"}) {
+  for (const char* bad :
+       {"limit=0", "limit=1001", "offset=-1", "start_date=notadate", "limit=abc"}) {
     auto res = f.request(verb::get, std::string("/api/devices/Device0001/data?") + bad, viewer);
     EXPECT_EQ(res.result_int(), 400) << bad;
     EXPECT_TRUE(body(res).contains("errors")) << bad;
   }
   EXPECT_EQ(f.request(verb::get, "/api/devices/Nobody/data", viewer).result_int(), 404);
 
-  auto latest = body(f.request(verb::get, "/api/devices/Device0001/latest?type=temperature", viewer));
+  auto latest =
+      body(f.request(verb::get, "/api/devices/Device0001/latest?type=temperature", viewer));
   EXPECT_EQ(latest.at("data").at("type"), "temperature");
   EXPECT_EQ(latest.at("data").at("value"), 48.0);
-  EXPECT_EQ(f.request(verb::get, "/api/devices/Device0001/latest?type=pressure", viewer).result_int(), 404);
+  EXPECT_EQ(
+      f.request(verb::get, "/api/devices/Device0001/latest?type=pressure", viewer).result_int(),
+      404);
 }
 
 TEST_F(ApiTest, UnknownPathsAndMethods) {
@@ -214,8 +228,9 @@ TEST_F(ApiTest, UnknownPathsAndMethods) {
 }
 
 TEST_F(ApiTest, SecurityHeadersOnEveryResponse) {
-  for (auto res : {f.request(verb::get, "/health"), f.request(verb::get, "/api/nothing"),
-                   f.request(verb::get, "/api/devices"), f.request(verb::get, "/api/devices", admin)}) {
+  for (auto res :
+       {f.request(verb::get, "/health"), f.request(verb::get, "/api/nothing"),
+        f.request(verb::get, "/api/devices"), f.request(verb::get, "/api/devices", admin)}) {
     EXPECT_EQ(res["X-Content-Type-Options"], "nosniff");
     EXPECT_EQ(res["X-Frame-Options"], "DENY");
     EXPECT_EQ(res["Referrer-Policy"], "no-referrer");
@@ -286,19 +301,27 @@ TEST_F(ApiTest, ForwardedForOnlyWithTrustProxy) {
   c.rate_limit_max = 1;
   ApiFixture direct(c);
   direct.request(verb::get, "/api/devices", "", "", {{"X-Forwarded-For", "1.2.3.4"}});
-  EXPECT_EQ(direct.request(verb::get, "/api/devices", "", "", {{"X-Forwarded-For", "5.6.7.8"}}).result_int(), 429);
+  EXPECT_EQ(direct.request(verb::get, "/api/devices", "", "", {{"X-Forwarded-For", "5.6.7.8"}})
+                .result_int(),
+            429);
 
   c.trust_proxy = true;
   ApiFixture proxied(c);
   proxied.request(verb::get, "/api/devices", "", "", {{"X-Forwarded-For", "1.2.3.4"}});
-  EXPECT_EQ(proxied.request(verb::get, "/api/devices", "", "", {{"X-Forwarded-For", "5.6.7.8"}}).result_int(), 401);
+  EXPECT_EQ(proxied.request(verb::get, "/api/devices", "", "", {{"X-Forwarded-For", "5.6.7.8"}})
+                .result_int(),
+            401);
   // Only the right-most entry (added by our proxy) counts; a spoofed left part does not help.
-  EXPECT_EQ(proxied.request(verb::get, "/api/devices", "", "", {{"X-Forwarded-For", "9.9.9.9, 5.6.7.8"}}).result_int(), 429);
+  EXPECT_EQ(
+      proxied.request(verb::get, "/api/devices", "", "", {{"X-Forwarded-For", "9.9.9.9, 5.6.7.8"}})
+          .result_int(),
+      429);
 }
 
 TEST_F(ApiTest, UserManagement) {
-  auto created = f.request(verb::post, "/api/users", admin,
-                           R"({"username":"carol","email":"carol@example.com","password":"carol-pass-1"})");
+  auto created =
+      f.request(verb::post, "/api/users", admin,
+                R"({"username":"carol","email":"carol@example.com","password":"carol-pass-1"})");
   ASSERT_EQ(created.result_int(), 201) << created.body();
   auto carol = body(created).at("data").as_object();
   EXPECT_EQ(carol.at("role"), "viewer");
@@ -309,19 +332,27 @@ TEST_F(ApiTest, UserManagement) {
                       R"({"username":"carol","email":"c2@example.com","password":"carol-pass-1"})")
                 .result_int(),
             409);
-  auto invalid = f.request(verb::post, "/api/users", admin,
-                           R"({"username":"x","email":"nope","password":"short","role":"root","id":1})");
+  auto invalid =
+      f.request(verb::post, "/api/users", admin,
+                R"({"username":"x","email":"nope","password":"short","role":"root","id":1})");
   ASSERT_EQ(invalid.result_int(), 400);
   EXPECT_EQ(body(invalid).at("errors").as_array().size(), 5u);
 
-  auto promoted = f.request(verb::put, "/api/users/" + std::to_string(carol_id), admin, R"({"role":"admin"})");
+  auto promoted =
+      f.request(verb::put, "/api/users/" + std::to_string(carol_id), admin, R"({"role":"admin"})");
   EXPECT_EQ(body(promoted).at("data").at("role"), "admin");
   EXPECT_EQ(f.request(verb::get, "/api/users", admin).result_int(), 200);
 
   // Can't delete yourself; can't remove the last admin.
-  EXPECT_EQ(f.request(verb::delete_, "/api/users/" + std::to_string(f.admin_id), admin).result_int(), 409);
-  EXPECT_EQ(f.request(verb::delete_, "/api/users/" + std::to_string(carol_id), admin).result_int(), 200);
-  EXPECT_EQ(f.request(verb::put, "/api/users/" + std::to_string(f.admin_id), admin, R"({"role":"viewer"})").result_int(), 409);
+  EXPECT_EQ(
+      f.request(verb::delete_, "/api/users/" + std::to_string(f.admin_id), admin).result_int(),
+      409);
+  EXPECT_EQ(f.request(verb::delete_, "/api/users/" + std::to_string(carol_id), admin).result_int(),
+            200);
+  EXPECT_EQ(f.request(verb::put, "/api/users/" + std::to_string(f.admin_id), admin,
+                      R"({"role":"viewer"})")
+                .result_int(),
+            409);
   EXPECT_EQ(f.request(verb::get, "/api/users/999", admin).result_int(), 404);
   EXPECT_EQ(f.request(verb::get, "/api/users/abc", admin).result_int(), 404);
 }
@@ -373,8 +404,10 @@ TEST_F(ApiTest, MalformedBodiesAndTargets) {
 }
 
 TEST_F(ApiTest, InjectionStringsAreStoredVerbatim) {
-  const std::string nasty = R"(Robert'); DROP TABLE devices;-- <script>alert(1)</script> {{7*7}} ${x} ✓)";
-  json::object req{{"device_id", "Inj-1"}, {"name", nasty}, {"metadata", json::object{{"k", nasty}}}};
+  const std::string nasty =
+      R"(Robert'); DROP TABLE devices;-- <script>alert(1)</script> {{7*7}} ${x} ✓)";
+  json::object req{
+      {"device_id", "Inj-1"}, {"name", nasty}, {"metadata", json::object{{"k", nasty}}}};
   ASSERT_EQ(f.request(verb::post, "/api/devices", admin, json::serialize(req)).result_int(), 201);
   auto got = body(f.request(verb::get, "/api/devices/Inj-1", admin));
   EXPECT_EQ(got.at("data").at("name"), json::value(nasty));
@@ -384,8 +417,11 @@ TEST_F(ApiTest, InjectionStringsAreStoredVerbatim) {
 
 TEST_F(ApiTest, GatewaysNodesAndSensorData) {
   IngestBatch batch;
-  EntitySighting gw{EntityKind::gateway, "BLEGateway0001", "", "BLEGateway0001", "ble", f.clock.now_ms()};
-  EntitySighting node{EntityKind::node, "58:8c:81:ab:a6:16", "BLEGateway0001", "TempHumBeacon4", "ble", f.clock.now_ms()};
+  EntitySighting gw{EntityKind::gateway, "BLEGateway0001", "", "BLEGateway0001", "ble",
+                    f.clock.now_ms()};
+  EntitySighting node{
+      EntityKind::node, "58:8c:81:ab:a6:16", "BLEGateway0001", "TempHumBeacon4", "ble",
+      f.clock.now_ms()};
   batch.sightings = {gw, node};
   Reading r;
   r.source_type = SourceType::node;
@@ -413,7 +449,8 @@ TEST_F(ApiTest, GatewaysNodesAndSensorData) {
   EXPECT_EQ(reading.at("gateway_id"), "BLEGateway0001");
   EXPECT_EQ(reading.at("device_timestamp"), json::value(format_iso8601(f.clock.now_ms() - 1000)));
 
-  auto renamed = f.request(verb::put, "/api/nodes/58:8c:81:ab:a6:16", admin, R"({"name":"Cold room"})");
+  auto renamed =
+      f.request(verb::put, "/api/nodes/58:8c:81:ab:a6:16", admin, R"({"name":"Cold room"})");
   EXPECT_EQ(body(renamed).at("data").at("name"), "Cold room");
 
   auto by_gw = body(f.request(verb::get, "/api/sensor-data?gatewayId=BLEGateway0001", viewer));

@@ -9,7 +9,7 @@ namespace {
 
 using testing::TempDir;
 
-class ReadingStoreTest : public ::testing::Test {
+class SqliteReadingQueryTest : public ::testing::Test {
  protected:
   void SetUp() override {
     storage.migrate();
@@ -38,7 +38,7 @@ class ReadingStoreTest : public ::testing::Test {
   SqliteStorage storage{(dir.path() / "r.db").string()};
 };
 
-TEST_F(ReadingStoreTest, NewestFirstWithPaging) {
+TEST_F(SqliteReadingQueryTest, NewestFirstWithPaging) {
   ReadingQuery q;
   q.limit = 5;
   auto rows = storage.readings().find(q);
@@ -52,7 +52,7 @@ TEST_F(ReadingStoreTest, NewestFirstWithPaging) {
   EXPECT_EQ(storage.readings().count(q), 50);
 }
 
-TEST_F(ReadingStoreTest, FiltersCombine) {
+TEST_F(SqliteReadingQueryTest, FiltersCombine) {
   ReadingQuery q;
   q.limit = 1000;
   q.source_type = SourceType::device;
@@ -78,7 +78,7 @@ TEST_F(ReadingStoreTest, FiltersCombine) {
   EXPECT_EQ(storage.readings().count(t), 17);
 }
 
-TEST_F(ReadingStoreTest, FieldsRoundTrip) {
+TEST_F(SqliteReadingQueryTest, FieldsRoundTrip) {
   ReadingQuery q;
   q.from = q.to = 1070;  // i == 7
   auto rows = storage.readings().find(q);
@@ -91,7 +91,7 @@ TEST_F(ReadingStoreTest, FieldsRoundTrip) {
   EXPECT_FALSE(storage.readings().find(q).at(0).value);
 }
 
-TEST_F(ReadingStoreTest, Logs) {
+TEST_F(SqliteReadingQueryTest, Logs) {
   LogQuery q;
   q.limit = 3;
   auto rows = storage.logs().find(q);

@@ -7,7 +7,7 @@ namespace {
 
 using testing::TempDir;
 
-class UserStoreTest : public ::testing::Test {
+class SqliteUserTest : public ::testing::Test {
  protected:
   void SetUp() override { storage.migrate(); }
   std::int64_t add(const std::string& name, const std::string& role) {
@@ -26,7 +26,7 @@ class UserStoreTest : public ::testing::Test {
   SqliteStorage storage{(dir.path() / "u.db").string()};
 };
 
-TEST_F(UserStoreTest, CreateFindList) {
+TEST_F(SqliteUserTest, CreateFindList) {
   EXPECT_EQ(users().count(), 0);
   auto a = add("alice", "admin");
   auto b = add("bob", "viewer");
@@ -44,7 +44,7 @@ TEST_F(UserStoreTest, CreateFindList) {
   EXPECT_EQ(users().list().size(), 2u);
 }
 
-TEST_F(UserStoreTest, TheLastAdminIsProtected) {
+TEST_F(SqliteUserTest, TheLastAdminIsProtected) {
   auto a = add("alice", "admin");
   auto b = add("bob", "viewer");
   UserChanges demote;
@@ -59,7 +59,7 @@ TEST_F(UserStoreTest, TheLastAdminIsProtected) {
   EXPECT_EQ(users().update(999, demote, 2), UserWriteResult::not_found);
 }
 
-TEST_F(UserStoreTest, PasswordReplacementIsConditional) {
+TEST_F(SqliteUserTest, PasswordReplacementIsConditional) {
   auto a = add("alice", "admin");
   users().replace_password_hash(a, "stale", "new-1", 5);
   EXPECT_EQ(users().find_by_id(a)->password_hash, "h-alice");

@@ -69,8 +69,8 @@ bool SqliteDeviceStore::create(const Device& d) {
   });
 }
 
-std::optional<Device> SqliteDeviceStore::update(std::string_view device_id,
-                                                const DeviceChanges& ch, EpochMs now) {
+std::optional<Device> SqliteDeviceStore::update(std::string_view device_id, const DeviceChanges& ch,
+                                                EpochMs now) {
   return db_.write([&](SqliteConnection& c) -> std::optional<Device> {
     c.prepare(
          "UPDATE devices SET name = COALESCE(?2, name), type = COALESCE(?3, type),"

@@ -40,8 +40,7 @@ std::vector<NodeRecord> SqliteNodeStore::list(const NodeFilter& filter) {
   });
 }
 
-std::optional<NodeRecord> SqliteNodeStore::update(std::string_view mac,
-                                                  std::string_view gateway_id,
+std::optional<NodeRecord> SqliteNodeStore::update(std::string_view mac, std::string_view gateway_id,
                                                   const NodeChanges& ch, EpochMs now) {
   return db_.write([&](SqliteConnection& c) -> std::optional<NodeRecord> {
     c.prepare(

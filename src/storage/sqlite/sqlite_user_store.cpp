@@ -122,7 +122,9 @@ UserWriteResult SqliteUserStore::remove(std::int64_t id) {
 void SqliteUserStore::replace_password_hash(std::int64_t id, std::string_view expected,
                                             std::string_view new_hash, EpochMs now) {
   db_.write([&](SqliteConnection& c) {
-    c.prepare("UPDATE users SET password_hash = ?3, updated_at = ?4 WHERE id = ?1 AND password_hash = ?2")
+    c.prepare(
+         "UPDATE users SET password_hash = ?3, updated_at = ?4 WHERE id = ?1 AND password_hash = "
+         "?2")
         .bind(1, id)
         .bind(2, expected)
         .bind(3, new_hash)

@@ -15,8 +15,8 @@ class SqliteUserStore final : public UserStore {
   UserWriteResult create(const User& user, std::int64_t& id) override;
   UserWriteResult update(std::int64_t id, const UserChanges& changes, EpochMs now) override;
   UserWriteResult remove(std::int64_t id) override;
-  void replace_password_hash(std::int64_t id, std::string_view expected,
-                             std::string_view new_hash, EpochMs now) override;
+  void replace_password_hash(std::int64_t id, std::string_view expected, std::string_view new_hash,
+                             EpochMs now) override;
   void record_login(std::int64_t id, EpochMs at) override;
 
  private:

@@ -263,6 +263,7 @@ export function otaPage(ctx: AppContext, _params: Record<string, string>, query:
     } catch (e) {
       error.textContent = `Could not load firmware: ${errorMessage(e)}`;
       error.hidden = false;
+      replaceChildren(fwBody, emptyRow(6, 'The firmware list is not available.'));
     }
   };
   const loadDevices = async () => {

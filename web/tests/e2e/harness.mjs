@@ -56,14 +56,21 @@ function track(child, name, logFile) {
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
-  rec.exited = once(child, 'exit').then(() => sink?.end());
+  // A child that cannot be started emits 'error' and never 'exit'.
+  rec.exited = new Promise((resolve) => {
+    child.once('exit', resolve);
+    child.once('error', (err) => {
+      rec.error = err;
+      resolve();
+    });
+  }).then(() => sink?.end());
   children.add(rec);
-  child.once('exit', () => children.delete(rec));
+  rec.exited.then(() => children.delete(rec));
   return rec;
 }
 
 export async function stop(rec, timeoutMs = 5000) {
-  if (!rec || rec.child.exitCode !== null || rec.child.signalCode !== null) return;
+  if (!rec || rec.error || rec.child.exitCode !== null || rec.child.signalCode !== null) return;
   rec.child.kill('SIGTERM');
   const done = await Promise.race([rec.exited.then(() => true), sleep(timeoutMs).then(() => false)]);
   if (!done) {
@@ -110,6 +117,7 @@ export async function startPlatform(dir, env, timeoutMs = 30_000) {
   const rec = track(child, 'platform', path.join(dir, `platform-${Date.now()}.log`));
   const deadline = Date.now() + timeoutMs;
   while (!rec.output.includes('Platform ready')) {
+    if (rec.error) throw new Error(`cannot start ${bin}: ${rec.error.message}`);
     if (child.exitCode !== null) throw new Error(`platform exited with ${child.exitCode}:\n${rec.output.slice(-3000)}`);
     if (Date.now() > deadline) throw new Error(`platform not ready after ${timeoutMs} ms:\n${rec.output.slice(-3000)}`);
     await sleep(50);

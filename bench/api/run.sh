@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# REST API benchmark: builds the platform if needed, then measures request rate and latency
+# with wrk against a database holding 1M readings (see bench/README.md, "API").
+#
+#   bench/api/run.sh [--readings N] [--devices N] [--connections N] [--duration S] [--keep]
+#
+# Environment:
+#   BLAZEIOT_BIN        platform binary to measure (then nothing is built)
+#   BLAZEIOT_BUILD_DIR  CMake build directory (default: <repo>/build)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+build=${BLAZEIOT_BUILD_DIR:-$root/build}
+
+if [[ -z ${BLAZEIOT_BIN:-} ]]; then
+  BLAZEIOT_BIN=$build/blazeiot
+  if [[ ! -x $BLAZEIOT_BIN ]] ||
+     [[ -n $(find "$root/src" "$root/CMakeLists.txt" -newer "$BLAZEIOT_BIN" -print -quit) ]]; then
+    if [[ ! -f $build/build.ninja ]]; then
+      cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    fi
+    ninja -C "$build" blazeiot
+  fi
+fi
+[[ -x $BLAZEIOT_BIN ]] || { echo "run.sh: $BLAZEIOT_BIN is not an executable" >&2; exit 1; }
+BLAZEIOT_BIN=$(realpath "$BLAZEIOT_BIN")
+command -v wrk >/dev/null || { echo "run.sh: wrk is not installed (scripts/install-deps.sh)" >&2; exit 1; }
+
+# exec: the orchestrator itself receives Ctrl-C / SIGTERM and stops what it started.
+exec /usr/bin/python3 "$here/api_bench.py" --blazeiot "$BLAZEIOT_BIN" "$@"
