@@ -16,7 +16,10 @@ void append_json_text(std::string& out, const boost::json::value& v) {
       }
       char buf[32];
       auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
-      out.append(buf, end);
+      std::string_view digits(buf, end - buf);
+      out += digits;
+      // Keep it a floating-point number for typed readers: 48.0 stays "48.0", not "48".
+      if (digits.find_first_of(".e") == std::string_view::npos) out += ".0";
       return;
     }
     case boost::json::kind::array: {

@@ -10,6 +10,8 @@ TEST(JsonText, DoublesInShortestPlainForm) {
   EXPECT_EQ(json_text(boost::json::parse(R"({"v":25.5,"u":3.91,"n":-0.001,"i":7})")),
             R"({"v":25.5,"u":3.91,"n":-0.001,"i":7})");
   EXPECT_EQ(json_text(boost::json::value(1e21)), "1e+21");
+  EXPECT_EQ(json_text(boost::json::value(48.0)), "48.0");
+  EXPECT_TRUE(boost::json::parse(json_text(boost::json::value(48.0))).is_double());
 }
 
 TEST(JsonText, StringsAreEscapedAndStructureKept) {
