@@ -712,7 +712,10 @@ def test_slow_reader_is_dropped_while_others_keep_up(broker, make_platform):
     assert code == 1013, \
         f'slow client: expected close 1013, got {code} after {len(messages)} of {total} messages'
     assert len(messages) < total
-    assert growth_mb < 24, f'RSS grew {growth_mb:.1f} MB during the flood'
+    # Under AddressSanitizer every allocation carries redzones and freed memory waits in a
+    # quarantine, so the same bounded queues cost several times the memory.
+    budget_mb = 96 if os.environ.get('BLAZEIOT_SANITIZED') == '1' else 24
+    assert growth_mb < budget_mb, f'RSS grew {growth_mb:.1f} MB during the flood'
     assert platform.alive()
 
 
