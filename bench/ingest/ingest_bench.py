@@ -639,6 +639,9 @@ def main():
     except BenchError as e:
         print(f"\ningest bench: {e}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("\ningest bench: interrupted", file=sys.stderr)
+        return 130
     finally:
         processes.stop_all()
         if args.keep:

@@ -2,7 +2,8 @@
 # Ingest benchmark: builds what it needs, then measures the platform's MQTT ingest rate
 # against a bare libmosquitto subscriber (see bench/README.md, "Ingest").
 #
-#   bench/ingest/run.sh [--quick] [--baseline-only] [--cases sensor-q1,...] [--json FILE] [--keep]
+#   bench/ingest/run.sh [--quick] [--baseline-only] [--cases sensor-q1,...] [--repeat R]
+#                       [--messages N] [--profile] [--json FILE] [--keep]   (--help: all options)
 #
 # Environment:
 #   BLAZEIOT_BIN        platform binary to measure (then the platform is not built)
@@ -15,7 +16,12 @@ build=${BLAZEIOT_BUILD_DIR:-$root/build}
 
 need_platform=1
 for arg in "$@"; do
-  [[ $arg == --baseline-only ]] && need_platform=0
+  case $arg in
+    --baseline-only) need_platform=0 ;;
+    -h | --help)
+      sed -n '2,/^set /{/^#/s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}"
+      exec /usr/bin/python3 "$here/ingest_bench.py" --publisher - --subscriber - --help ;;
+  esac
 done
 
 targets=(bench_publisher bench_subscriber)
