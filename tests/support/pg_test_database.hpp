@@ -1,8 +1,8 @@
 #pragma once
 // A fresh PostgreSQL database per test, on the server named by BLAZEIOT_TEST_PG (the
 // conninfo of a role that may create databases; scripts/postgres-test-server.sh starts one).
-// BLAZEIOT_TEST_PG=none leaves PostgreSQL out on purpose, for a quick local run; unset is a
-// mistake and makes the PostgreSQL tests fail.
+// Unset is a mistake and makes the PostgreSQL tests fail (for a SQLite-only local run, use
+// gtest's own --gtest_filter=-*Postgres*).
 #include <libpq-fe.h>
 #include <unistd.h>
 
@@ -16,20 +16,18 @@
 
 namespace blazeiot::test {
 
-enum class PgTestServer { configured, disabled, missing };
+enum class PgTestServer { configured, missing };
 
 inline PgTestServer pg_test_server() {
   const char* v = std::getenv("BLAZEIOT_TEST_PG");
   if (!v || !*v) return PgTestServer::missing;
-  if (std::string_view(v) == "none") return PgTestServer::disabled;
   return PgTestServer::configured;
 }
 
 inline constexpr const char* kPgTestServerMissing =
     "BLAZEIOT_TEST_PG is not set, so the PostgreSQL half of the store suite cannot run. "
     "Start a server with `scripts/postgres-test-server.sh start` and export its URI as "
-    "BLAZEIOT_TEST_PG (scripts/test.sh does this), or set BLAZEIOT_TEST_PG=none to run "
-    "SQLite only.";
+    "BLAZEIOT_TEST_PG (scripts/test.sh does this).";
 
 // conninfo (URI or key=value) with the database replaced, as a key=value string.
 inline std::string with_database(const std::string& conninfo, const std::string& dbname) {

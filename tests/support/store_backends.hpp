@@ -15,15 +15,12 @@
 #include "storage/postgres/postgres_storage.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
 
-// In a test or SetUp: fails when no PostgreSQL test server is configured, skips when
-// BLAZEIOT_TEST_PG=none asks for that explicitly.
+// In a test or SetUp: fails when no PostgreSQL test server is configured.
 #define BLAZEIOT_REQUIRE_PG_TEST_SERVER()                                                  \
   do {                                                                                     \
     switch (::blazeiot::test::pg_test_server()) {                                          \
       case ::blazeiot::test::PgTestServer::missing:                                        \
         FAIL() << ::blazeiot::test::kPgTestServerMissing;                                  \
-      case ::blazeiot::test::PgTestServer::disabled:                                       \
-        GTEST_SKIP() << "BLAZEIOT_TEST_PG=none: PostgreSQL left out";                      \
       case ::blazeiot::test::PgTestServer::configured:                                     \
         break;                                                                             \
     }                                                                                      \
