@@ -61,7 +61,8 @@ struct World {
     storage = std::make_unique<SqliteStorage>(config.sqlite_path);
     storage->migrate();
     services = std::make_unique<PlatformServices>(
-        PlatformServices{config, clock, *storage, log, events, ingest, publisher, clock.now_ms()});
+        PlatformServices{config, clock, *storage, log, events, ingest, publisher, clock.now_ms(),
+                         leadership});
     admin_token = add_user("admin", "admin");
     viewer_token = add_user("viewer", "viewer");
     app = std::make_unique<ApiApp>(*services, kSecret);
@@ -93,6 +94,7 @@ struct World {
   EventBus events;
   NoIngest ingest;
   NoPublisher publisher;
+  SoleInstance leadership;
   std::unique_ptr<PlatformServices> services;
   std::unique_ptr<ApiApp> app;
   std::string admin_token;

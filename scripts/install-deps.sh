@@ -10,9 +10,13 @@ packages=(
   libsqlite3-dev sqlite3 libpq-dev postgresql
   libspdlog-dev libfmt-dev libsodium-dev libcrypt-dev libssl-dev libcli11-dev
   googletest libgtest-dev
-  python3-pytest python3-requests python3-paho-mqtt python3-websockets
+  python3-pytest python3-requests python3-paho-mqtt python3-websockets python3-cryptography
   openssl procps wrk
+  chromium  # the dashboard's end-to-end tests (web/tests/e2e)
 )
+# Node builds the dashboard. Debian's only when there is no node at all: one from elsewhere
+# (NodeSource, nvm) already has its npm, and Debian's npm would conflict with it.
+command -v node >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: unit tests and black-box tests (real Mosquitto, real clients), first
-# on the normal build, then again on an AddressSanitizer + UndefinedBehaviorSanitizer build.
+# on the normal build, then the dashboard's end-to-end suite (web/tests/e2e) against that
+# build, then the C++ suites again on an AddressSanitizer + UndefinedBehaviorSanitizer build.
 # SKIP_SANITIZERS=1 runs only the normal build (quicker while developing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,13 @@ run_suite() {
 
 scripts/build.sh
 run_suite build
+
+# The dashboard end to end, in Chromium, against the normal build (its own Mosquitto and
+# platform on free loopback ports). SKIP_E2E=1 leaves it out.
+if [[ "${SKIP_E2E:-0}" != 1 ]]; then
+  echo "== dashboard end-to-end tests"
+  (cd web && BLAZEIOT_BIN="$PWD/../build/blazeiot" npm run --silent test:e2e)
+fi
 
 if [[ "${SKIP_SANITIZERS:-0}" != 1 ]]; then
   BUILD_DIR=build-asan BUILD_TYPE=Debug scripts/build.sh -DBLAZEIOT_SANITIZE=ON

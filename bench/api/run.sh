@@ -13,18 +13,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=${BLAZEIOT_BUILD_DIR:-$root/build}
 
-if [[ -z ${BLAZEIOT_BIN:-} ]]; then
-  BLAZEIOT_BIN=$build/blazeiot
-  if [[ ! -x $BLAZEIOT_BIN ]] ||
-     [[ -n $(find "$root/src" "$root/CMakeLists.txt" -newer "$BLAZEIOT_BIN" -print -quit) ]]; then
-    if [[ ! -f $build/build.ninja ]]; then
-      cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-    fi
-    ninja -C "$build" blazeiot
-  fi
-fi
-[[ -x $BLAZEIOT_BIN ]] || { echo "run.sh: $BLAZEIOT_BIN is not an executable" >&2; exit 1; }
-BLAZEIOT_BIN=$(realpath "$BLAZEIOT_BIN")
+# shellcheck source=../lib/platform_binary.sh
+source "$here/../lib/platform_binary.sh"
 command -v wrk >/dev/null || { echo "run.sh: wrk is not installed (scripts/install-deps.sh)" >&2; exit 1; }
 
 # exec: the orchestrator itself receives Ctrl-C / SIGTERM and stops what it started.

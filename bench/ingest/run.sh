@@ -4,6 +4,13 @@
 #
 #   bench/ingest/run.sh [--quick] [--baseline-only] [--cases sensor-q1,...] [--repeat R]
 #                       [--messages N] [--profile] [--json FILE] [--keep]   (--help: all options)
+#                       [--db postgres [--pg-url URI | --pg-durable]] [--instances N] [--shared-group]
+#
+# --db postgres runs the platform on PostgreSQL (a private server from
+# scripts/postgres-test-server.sh unless --pg-url names one); --instances N runs N platforms
+# in one MQTT_SHARED_GROUP on that database; --shared-group sets the group for one instance
+# too (which turns the cross-instance events on). The ratio is always against the bare
+# subscriber measured in the same run.
 #
 # Environment:
 #   BLAZEIOT_BIN        platform binary to measure (then the platform is not built)

@@ -15,7 +15,18 @@
 
 #include "app/banner.hpp"
 #include "auth/admin_bootstrap.hpp"
+#include "cluster/batch_announcer.hpp"
+#include "cluster/cluster_link.hpp"
+#include "cluster/leadership.hpp"
+#include "cluster/pg_leadership.hpp"
+#include "http/dashboard_routes.hpp"
 #include "http/http_server.hpp"
+#include "http/ota_api.hpp"
+#include "ota/command_service.hpp"
+#include "ota/download_url.hpp"
+#include "ota/firmware_registry.hpp"
+#include "ota/firmware_signer.hpp"
+#include "ota/ota_service.hpp"
 #include "ws/ws_server.hpp"
 #include "app/logging.hpp"
 #include "domain/event_bus.hpp"
@@ -101,9 +112,30 @@ int serve(const Config& config) {
   auto work = asio::make_work_guard(io);
   auto ingest_strand = asio::make_strand(io);
   EventBus events;
+  // Several instances on one PostgreSQL database (docs/deployment.md): the holder of an
+  // advisory lock leads the periodic duties, and every instance announces its committed
+  // batches to the others (presence view, live stream).
+  const bool clustered = storage->kind() == "postgres" && !config.mqtt.shared_group.empty();
+  EventBus cluster_events;  // what the other instances committed
+  std::unique_ptr<Leadership> leadership;
+  PgLeadership* pg_leadership = nullptr;
+  if (storage->kind() == "postgres") {
+    auto pg = std::make_unique<PgLeadership>(config.database_url, [](bool leader) {
+      spdlog::info(leader ? "[cluster] this instance now leads the periodic duties"
+                          : "[cluster] this instance no longer leads the periodic duties");
+    });
+    pg->start();
+    pg_leadership = pg.get();
+    leadership = std::move(pg);
+  } else {
+    leadership = std::make_unique<SoleInstance>();
+  }
+  if (clustered) enable_batch_announcements();
   IngestOptions ingest_options;
   ingest_options.limits.max_payload = config.mqtt.max_payload;
   ingest_options.offline_timeout_ms = config.device_offline_timeout_s * 1000LL;
+  ingest_options.leadership = leadership.get();
+  ingest_options.shared_presence = clustered;
   IngestService ingest(ingest_strand, storage->telemetry(), events, clock, ingest_options);
   FileAndTableLog log(clock, [&ingest](LogEntry e) { ingest.add_log(std::move(e)); });
   ingest.start();
@@ -148,15 +180,46 @@ int serve(const Config& config) {
 
   // Bound before anything runs, so a port in use stops the start-up with a clear message.
   banner.step("🌐 Starting HTTP and WebSocket server...");
-  PlatformServices services{config, clock, *storage, log, events, ingest, *client, started_at};
+  PlatformServices services{config, clock,   *storage,  log,        events,
+                            ingest, *client, started_at, *leadership};
   HttpServer http(io, services);
   WsLimits ws_limits;
   ws_limits.max_connections = config.ws_max_connections;
   ws_limits.hard_buffer = config.ws_send_buffer;
   ws_limits.soft_buffer = config.ws_send_buffer / 4;
-  WsServer ws(services, ws_limits);
+  WsServer ws(services, ws_limits, clustered ? &cluster_events : nullptr);
   ws.install(http);
+  // After the hub that follows cluster_events exists, and destroyed before it.
+  std::unique_ptr<ClusterLink> cluster;
+  if (clustered) {
+    cluster = std::make_unique<ClusterLink>(config.database_url, storage->telemetry(), ingest,
+                                            cluster_events);
+    cluster->start();
+  }
+
+  // Firmware: the signing key, the registry in UPLOAD_DIR, updates, campaigns and commands.
+  const FirmwareSigner signer = FirmwareSigner::load_or_create(config.data_dir);
+  FirmwareRegistry registry(config.upload_dir, storage->firmware(), storage->ota(), signer, log,
+                            clock);
+  registry.prepare();
+  const DownloadSigner download_links(resolve_jwt_secret(config));
+  const Leadership& duty_leader = services.leadership;
+  OtaOptions ota_options;
+  ota_options.update_timeout_ms = config.ota_timeout_s * 1000LL;
+  ota_options.link_ttl_ms = config.ota_link_ttl_s * 1000LL;
+  ota_options.public_url = config.public_url;
+  auto duties_strand = asio::make_strand(io);
+  OtaService ota(duties_strand, storage->ota(), storage->devices(), registry, *client, events, log,
+                 clock, duty_leader, download_links, ota_options);
+  CommandService commands(duties_strand, storage->commands(), *client, log, clock, duty_leader,
+                          config.command_timeout_s * 1000LL);
+  OtaApi ota_api{services, registry, ota, commands, download_links};
+  add_ota_routes(http.app().router(), ota_api);
+  add_command_routes(http.app().router(), ota_api);
+  if (!config.web_dir.empty()) add_dashboard_routes(http.app().router(), config.web_dir);
   http.start();
+  ota.start();
+  commands.start();
   std::string scheme = config.tls_cert.empty() ? "http" : "https";
   std::string address = config.host + ":" + std::to_string(http.local_endpoint().port());
   banner.ok("HTTP server listening on " + scheme + "://" + address);
@@ -191,6 +254,8 @@ int serve(const Config& config) {
         // HttpServer::stop() blocks until its connections are gone, which needs the io
         // threads running: call it from a thread of its own.
         stopper = std::thread([&] {
+          ota.stop();
+          commands.stop();
           ws.stop();
           http.stop();
           ingest.drain([&] {
@@ -238,6 +303,14 @@ int serve(const Config& config) {
   banner.info("🔥 Environment: " + config.node_env);
   banner.info("📡 MQTT: " + broker_url + (config.mqtt.embedded ? " (embedded)" : ""));
   banner.info(std::string("🌐 WebSocket: ") + (scheme == "https" ? "wss" : "ws") + "://" + address + "/ws");
+  if (config.web_dir.empty()) {
+    banner.info("🖥  Dashboard: off (WEB_DIR is empty)");
+  } else if (std::filesystem::exists(std::filesystem::path(config.web_dir) / "index.html")) {
+    banner.info("🖥  Dashboard: " + scheme + "://" + address + "/");
+  } else {
+    banner.warn("Dashboard not built in " + config.web_dir + " (run scripts/build-web.sh)");
+  }
+  banner.info("🔏 Firmware signing key (Ed25519): " + signer.public_key_base64());
   banner.info("📊 Database: " + storage->kind() +
               (storage->kind() == "sqlite" ? " (" + config.sqlite_path + ")" : ""));
   banner.rule();
@@ -255,6 +328,9 @@ int serve(const Config& config) {
   io.run();
   io_thread.join();
   if (stopper.joinable()) stopper.join();
+  // Their threads log; nothing may log after spdlog::shutdown().
+  if (cluster) cluster->stop();
+  if (pg_leadership) pg_leadership->stop();
   spdlog::info("[system] stopped");
   spdlog::shutdown();
   return 0;

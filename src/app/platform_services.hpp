@@ -1,5 +1,6 @@
 #pragma once
 // What the platform's front ends (HTTP, WebSocket) are given by the composition root.
+#include "cluster/leadership.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
 #include "domain/event_bus.hpp"
@@ -19,6 +20,8 @@ struct PlatformServices {
   const IngestStatusSource& ingest;
   MqttPublisher& mqtt;
   EpochMs started_at;
+  // Whether this instance runs the platform-wide periodic duties (several instances).
+  Leadership& leadership;
 };
 
 }  // namespace blazeiot

@@ -181,6 +181,11 @@ const std::vector<ConfigVariable>& config_variables() {
       {"RATE_LIMIT_MAX", "requests per window and client"},
       {"MAX_JSON_BODY", "largest JSON request body, bytes"},
       {"MAX_FIRMWARE_SIZE", "largest firmware file, bytes"},
+      {"PUBLIC_URL", "base URL devices use to reach the platform (firmware links)"},
+      {"WEB_DIR", "built dashboard directory, empty for none"},
+      {"OTA_TIMEOUT", "seconds before an update without a final answer times out"},
+      {"OTA_LINK_TTL", "seconds a signed firmware download link stays valid"},
+      {"COMMAND_TIMEOUT", "seconds before an unanswered command expires"},
       {"WS_MAX_CONNECTIONS", "WebSocket clients at once"},
       {"WS_SEND_BUFFER", "bytes queued per WebSocket client before it is dropped"},
   };
@@ -248,6 +253,14 @@ Config load_config(const Values& dotenv, const Values& environment, const Values
   r.integer("RATE_LIMIT_MAX", c.rate_limit_max, 1, 100'000'000);
   r.integer("MAX_JSON_BODY", c.max_json_body, 1024, 1LL << 30);
   r.integer("MAX_FIRMWARE_SIZE", c.max_firmware_size, 1024, 1LL << 32);
+  r.text("PUBLIC_URL", c.public_url);
+  if (!c.public_url.empty() && !c.public_url.starts_with("http://") &&
+      !c.public_url.starts_with("https://"))
+    throw ConfigError("PUBLIC_URL: must start with http:// or https://");
+  r.text("WEB_DIR", c.web_dir);
+  r.integer("OTA_TIMEOUT", c.ota_timeout_s, 1, 30 * 24 * 3600);
+  r.integer("OTA_LINK_TTL", c.ota_link_ttl_s, 60, 365 * 24 * 3600);
+  r.integer("COMMAND_TIMEOUT", c.command_timeout_s, 1, 7 * 24 * 3600);
   r.integer("WS_MAX_CONNECTIONS", c.ws_max_connections, 1, 1'000'000);
   r.integer("WS_SEND_BUFFER", c.ws_send_buffer, 16 * 1024, 1LL << 30);
   return c;

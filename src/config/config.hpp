@@ -71,6 +71,12 @@ struct Config {
   std::size_t max_json_body = 10 * 1024 * 1024;
   std::size_t max_firmware_size = 50 * 1024 * 1024;
 
+  std::string public_url;              // how devices reach us (links in OTA updates)
+  std::string web_dir = "./web/dist";  // the built dashboard; "" = no dashboard
+  int ota_timeout_s = 30 * 60;         // an update without a final answer times out
+  int ota_link_ttl_s = 24 * 3600;      // validity of signed firmware download links
+  int command_timeout_s = 5 * 60;      // a command without an answer expires
+
   std::size_t ws_max_connections = 5000;
   std::size_t ws_send_buffer = 1024 * 1024;  // per client; past it a slow client is dropped
 };

@@ -3,10 +3,25 @@
 namespace blazeiot {
 
 std::shared_ptr<void> EventBus::subscribe(Handler handler) {
-  auto slot = std::make_shared<Slot>(Slot{std::move(handler)});
+  auto slot = std::make_shared<Slot>(Slot{std::move(handler), nullptr});
   std::lock_guard lock(mutex_);
   slots_.push_back(slot);
   return slot;
+}
+
+std::shared_ptr<void> EventBus::subscribe_batches(BatchHandler handler) {
+  auto slot = std::make_shared<Slot>(Slot{nullptr, std::move(handler)});
+  std::lock_guard lock(mutex_);
+  slots_.push_back(slot);
+  return slot;
+}
+
+void EventBus::Slot::deliver(std::span<const PlatformEvent> events) const {
+  if (batch_handler) {
+    batch_handler(events);
+    return;
+  }
+  for (const PlatformEvent& e : events) handler(e);
 }
 
 std::vector<std::shared_ptr<EventBus::Slot>> EventBus::live_slots() {
@@ -21,14 +36,12 @@ std::vector<std::shared_ptr<EventBus::Slot>> EventBus::live_slots() {
 }
 
 void EventBus::publish(const PlatformEvent& event) {
-  for (auto& s : live_slots()) s->handler(event);
+  for (auto& s : live_slots()) s->deliver(std::span<const PlatformEvent>(&event, 1));
 }
 
 void EventBus::publish(const std::vector<PlatformEvent>& events) {
   if (events.empty()) return;
-  auto live = live_slots();
-  for (const PlatformEvent& e : events)
-    for (auto& s : live) s->handler(e);
+  for (auto& s : live_slots()) s->deliver(events);
 }
 
 }  // namespace blazeiot

@@ -20,6 +20,7 @@ void IngestBatch::append(IngestBatch&& other) {
   move_append(readings, other.readings);
   move_append(presence, other.presence);
   move_append(ota_responses, other.ota_responses);
+  move_append(command_replies, other.command_replies);
   move_append(logs, other.logs);
 }
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "domain/entities.hpp"
+#include "domain/ota.hpp"
 
 namespace blazeiot {
 
@@ -30,11 +31,12 @@ struct IngestBatch {
   std::vector<Reading> readings;
   std::vector<PresenceChange> presence;   // applied after sightings
   std::vector<OtaResponse> ota_responses;
+  std::vector<CommandReply> command_replies;  // complete pending/sent commands
   std::vector<LogEntry> logs;
 
   bool empty() const {
     return sightings.empty() && readings.empty() && presence.empty() && ota_responses.empty() &&
-           logs.empty();
+           command_replies.empty() && logs.empty();
   }
   void append(IngestBatch&& other);
 };

@@ -27,6 +27,7 @@ void PresenceTracker::load(const PresenceKey& key, Presence status,
   // An entity stored as online without a time is treated as just seen, so it gets a full
   // timeout after a restart rather than flapping offline at once.
   s.last_seen = last_seen.value_or(now);
+  s.status_since = s.last_seen;
   schedule(mk, s);
 }
 
@@ -38,6 +39,7 @@ std::optional<PresenceTransition> PresenceTracker::observe(const PresenceKey& ke
   if (inserted) s.key = key;
   if (!inserted && s.status == Presence::online) return std::nullopt;
   s.status = Presence::online;
+  s.status_since = now;
   schedule(mk, s);
   return PresenceTransition{key, inserted, Presence::online};
 }
@@ -48,6 +50,7 @@ std::optional<PresenceTransition> PresenceTracker::report(const PresenceKey& key
   auto it = entities_.find(map_key(key));
   if (it == entities_.end() || it->second.status == Presence::offline) return std::nullopt;
   it->second.status = Presence::offline;
+  it->second.status_since = now;
   return PresenceTransition{key, false, Presence::offline};
 }
 
@@ -63,12 +66,74 @@ std::vector<PresenceTransition> PresenceTracker::expire(EpochMs now) {
     if (s.status != Presence::online) continue;
     if (s.last_seen + timeout_ms_ <= now) {
       s.status = Presence::offline;
+      s.status_since = s.last_seen;
       out.push_back({s.key, false, Presence::offline});
     } else {
       schedule(d.map_key, s);  // seen since: wait for the new deadline
     }
   }
   return out;
+}
+
+std::optional<PresenceTransition> PresenceTracker::touch(const PresenceKey& key, EpochMs seen_at) {
+  std::string mk = map_key(key);
+  auto [it, inserted] = entities_.try_emplace(mk);
+  State& s = it->second;
+  if (inserted) {
+    // Registered (and logged) by the instance that saw it first.
+    s.key = key;
+    s.status = Presence::online;
+    s.last_seen = seen_at;
+    s.status_since = seen_at;
+    schedule(mk, s);
+    return std::nullopt;
+  }
+  if (s.last_seen < seen_at) s.last_seen = seen_at;
+  if (s.status == Presence::online || seen_at <= s.status_since) return std::nullopt;
+  s.status = Presence::online;
+  s.status_since = seen_at;
+  schedule(mk, s);
+  return PresenceTransition{key, false, Presence::online};
+}
+
+void PresenceTracker::apply_remote(const PresenceKey& key, Presence status, EpochMs at) {
+  std::string mk = map_key(key);
+  auto it = entities_.find(mk);
+  if (it == entities_.end()) {
+    if (status == Presence::offline) return;  // as report(): nothing to take offline
+    it = entities_.try_emplace(mk).first;
+    it->second.key = key;
+  }
+  State& s = it->second;
+  if (status == Presence::online) {
+    if (s.last_seen < at) s.last_seen = at;
+  } else if (s.last_seen > at) {
+    return;  // this instance has newer traffic: the entity is online after all
+  }
+  s.status = status;
+  s.status_since = at;
+  schedule(mk, s);
+}
+
+void PresenceTracker::merge_stored(const PresenceKey& key, Presence status,
+                                   std::optional<EpochMs> last_seen, EpochMs now) {
+  std::string mk = map_key(key);
+  auto it = entities_.find(mk);
+  if (it == entities_.end()) {
+    load(key, status, last_seen, now);
+    return;
+  }
+  State& s = it->second;
+  EpochMs stored = last_seen.value_or(0);
+  // The stored status is the newer word only when its evidence is at least as new as ours;
+  // otherwise this instance knows of traffic (or a change) the database has not seen yet.
+  if (status != s.status && stored >= s.status_since &&
+      (status == Presence::offline ? stored >= s.last_seen : stored > s.last_seen)) {
+    s.status = status;
+    s.status_since = stored;
+  }
+  if (s.last_seen < stored) s.last_seen = stored;
+  schedule(mk, s);
 }
 
 std::size_t PresenceTracker::count(EntityKind kind) const {

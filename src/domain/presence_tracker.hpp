@@ -42,6 +42,21 @@ class PresenceTracker {
   // Online entities silent for the timeout, now marked offline.
   std::vector<PresenceTransition> expire(EpochMs now);
 
+  // What other instances committed (several instances share one database, each seeing only
+  // its share of the traffic). These keep this tracker's view complete without raising the
+  // transitions again: the instance that saw the traffic has logged and stored them.
+  //
+  // Traffic seen elsewhere at seen_at: last_seen moves forward, an unknown entity becomes
+  // known and online. An entity this tracker holds offline on older evidence comes back
+  // online, and that is returned: nobody else may have said so (the other instance still
+  // believed it online), so the caller decides whether to announce it.
+  std::optional<PresenceTransition> touch(const PresenceKey& key, EpochMs seen_at);
+  // A status another instance stored (a timeout, a status message, a Last Will).
+  void apply_remote(const PresenceKey& key, Presence status, EpochMs at);
+  // The stored row, read after events may have been missed: merged, newest evidence wins.
+  void merge_stored(const PresenceKey& key, Presence status, std::optional<EpochMs> last_seen,
+                    EpochMs now);
+
   std::size_t count(EntityKind kind) const;
   std::size_t online(EntityKind kind) const;
   std::size_t pending_deadlines() const { return deadlines_.size(); }
@@ -51,6 +66,9 @@ class PresenceTracker {
     PresenceKey key;
     Presence status = Presence::offline;
     EpochMs last_seen = 0;
+    // The time of the evidence behind the current status: traffic newer than this overrides
+    // an offline status (for a timeout, the silence began at last_seen).
+    EpochMs status_since = 0;
     bool scheduled = false;  // has an entry in deadlines_
   };
   struct Deadline {

@@ -27,6 +27,19 @@ std::shared_ptr<spdlog::logger> access_logger() {
   return logger ? logger : spdlog::default_logger();
 }
 
+// scheme://host from the Host header, for links handed to devices when PUBLIC_URL is unset;
+// empty unless it is a plain host[:port] (no user info, path or odd characters).
+std::string request_origin(const HttpRequestHeader& header, bool tls) {
+  auto it = header.find(http::field::host);
+  if (it == header.end() || it->value().empty() || it->value().size() > 255) return {};
+  for (char c : it->value()) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
+    if (!ok) return {};
+  }
+  return std::string(tls ? "https://" : "http://") + std::string(it->value());
+}
+
 }  // namespace
 
 ApiApp::ApiApp(PlatformServices& services, std::string jwt_secret)
@@ -115,7 +128,8 @@ std::optional<ApiResult> ApiApp::authenticate(ApiCall& call, const HttpRequestHe
   // The account as it is now: a deleted user's tokens stop working and a role change applies
   // at once, not when the token expires.
   auto user = services_.storage.users().find_by_id(claims.user_id);
-  if (!user) return unauthorized("Invalid or expired token");
+  if (!user || claims.issued_at < user->tokens_valid_after)
+    return unauthorized("Invalid or expired token");
   auto role = parse_role(user->role);
   call.request.user = AuthUser{user->id, user->username, user->email, role.value_or(Role::viewer)};
   if (call.route->access == Access::admin && call.request.user->role != Role::admin)
@@ -151,6 +165,7 @@ ApiCall ApiApp::begin(const HttpRequest& request, const ClientInfo& client) {
   std::vector<std::string_view> segments(segment_storage.begin(), segment_storage.end());
   for (auto p : target->params())
     call.request.query.emplace_back(p.key, p.has_value ? p.value : std::string());
+  call.request.origin = request_origin(header, client.tls);
   if (auto it = header.find(http::field::content_type); it != header.end())
     call.request.content_type = std::string(it->value());
 
@@ -163,7 +178,7 @@ ApiCall ApiApp::begin(const HttpRequest& request, const ClientInfo& client) {
       call.immediate = error_result(404, is_api ? "API endpoint not found" : "Not found");
       return call;
     }
-    ApiResult r{204, nullptr, {{"Allow", allow}}};
+    ApiResult r{204, nullptr, {{"Allow", allow}}, {}};
     bool cors_allowed = false;
     for (const auto& [k, v] : call.headers) cors_allowed |= k == "Access-Control-Allow-Origin";
     if (cors_allowed && header.count(http::field::access_control_request_method)) {
@@ -209,7 +224,9 @@ ApiCall ApiApp::begin(const HttpRequest& request, const ClientInfo& client) {
     call.body_limit = kBodylessMethodLimit;
   }
 
-  if (call.route->access != Access::anyone) {
+  const bool token_sent = header.find(http::field::authorization) != header.end();
+  if (call.route->access != Access::anyone &&
+      (call.route->access != Access::optional_user || token_sent)) {
     try {
       call.immediate = authenticate(call, header);
     } catch (const std::exception& e) {
@@ -225,7 +242,12 @@ HttpResponse ApiApp::finish(ApiCall& call) {
   if (call.immediate) return respond(call, std::move(*call.immediate));
   ApiResult result;
   try {
-    result = call.route->handler(call.request);
+    if (call.sink) {
+      result = call.sink->complete(call.request);
+      call.sink.reset();  // a sink that did not keep its file removes it now
+    } else {
+      result = call.route->handler(call.request);
+    }
   } catch (const StorageError& e) {
     spdlog::error("{} {}: storage error: {}", call.method_name, call.log_path, e.what());
     result = error_result(503, "Database temporarily unavailable");
@@ -233,6 +255,29 @@ HttpResponse ApiApp::finish(ApiCall& call) {
     spdlog::error("{} {}: {}", call.method_name, call.log_path, e.what());
     result = error_result(500, "Internal server error");
   }
+  return respond(call, std::move(result));
+}
+
+void ApiApp::open_body(ApiCall& call) {
+  if (call.immediate || !call.route || !call.route->open_body) return;
+  std::optional<ApiResult> refusal;
+  try {
+    call.sink = call.route->open_body(call.request, refusal);
+  } catch (const std::exception& e) {
+    spdlog::error("{} {}: {}", call.method_name, call.log_path, e.what());
+    refusal = error_result(500, "Internal server error");
+  }
+  if (!call.sink && !refusal) refusal = error_result(500, "Internal server error");
+  if (refusal) {
+    call.sink.reset();
+    call.immediate = std::move(refusal);
+  }
+}
+
+HttpResponse ApiApp::refuse_body(ApiCall& call) {
+  ApiResult result = call.sink ? call.sink->error() : error_result(400, "Request body refused");
+  call.sink.reset();
+  call.keep_alive = false;
   return respond(call, std::move(result));
 }
 
@@ -258,6 +303,20 @@ HttpResponse ApiApp::reject(unsigned status, std::string_view message, const Cli
 HttpResponse ApiApp::respond(ApiCall& call, ApiResult result) {
   HttpResponse res{static_cast<http::status>(result.status), call.version};
   res.keep_alive(call.keep_alive);
+  if (result.file) {
+    // The server fills in status, length and validators once it has looked at the file.
+    res.set(http::field::content_type, result.file->content_type);
+    res.set(http::field::cache_control, result.file->cache_control);
+    add_security_headers(res, call.tls);
+    if (result.file->content_security_policy)
+      res.set("Content-Security-Policy", *result.file->content_security_policy);
+    for (const auto& [k, v] : call.headers) res.insert(k, v);
+    for (const auto& [k, v] : result.file->headers) res.set(k, v);
+    for (const auto& [k, v] : result.headers) res.set(k, v);
+    call.file = std::move(result.file);
+    log_access(call, result.status);
+    return res;
+  }
   if (!result.body.is_null()) {
     res.set(http::field::content_type, "application/json; charset=utf-8");
     res.body() = json_text(result.body);
@@ -268,13 +327,16 @@ HttpResponse ApiApp::respond(ApiCall& call, ApiResult result) {
   for (const auto& [k, v] : result.headers) res.set(k, v);
   res.prepare_payload();
   if (call.head) res.body().clear();  // Content-Length still tells the size a GET would have
+  log_access(call, result.status);
+  return res;
+}
 
+void ApiApp::log_access(const ApiCall& call, unsigned status) const {
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - call.started)
           .count();
   access_logger()->info("{} \"{} {}\" {} {:.1f}ms", call.request.client, call.method_name,
-                        call.log_path, result.status, ms);
-  return res;
+                        call.log_path, status, ms);
 }
 
 }  // namespace blazeiot

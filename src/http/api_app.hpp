@@ -17,6 +17,7 @@
 #include "auth/jwt.hpp"
 #include "http/api_request.hpp"
 #include "http/api_result.hpp"
+#include "http/body_sink.hpp"
 #include "http/login_throttle.hpp"
 #include "http/rate_limiter.hpp"
 #include "http/reading_count_cache.hpp"
@@ -49,9 +50,14 @@ struct ApiCall {
   std::string method_name;
   std::string log_path;  // the path without the query string
   std::chrono::steady_clock::time_point started;
+  std::unique_ptr<BodySink> sink;  // the streamed body's consumer (routes with open_body)
+  std::optional<FileReply> file;   // the response body is this file
+
+  // Whether the body goes to `sink` instead of request.body.
+  bool streams_body() const { return !immediate && sink != nullptr; }
 
   // Whether the handler should run on the blocking pool (password hashing).
-  bool blocking() const { return !immediate && route && route->blocking; }
+  bool blocking() const { return !immediate && route && (route->blocking || sink); }
 };
 
 class ApiApp {
@@ -64,6 +70,12 @@ class ApiApp {
   ApiCall begin(const HttpRequest& request, const ClientInfo& client);
   // Step 2: runs the handler (unless step 1 decided) and builds the response.
   HttpResponse finish(ApiCall& call);
+
+  // Between the steps, for routes that stream their body: opens the sink (or sets
+  // `immediate` to the refusal).
+  void open_body(ApiCall& call);
+  // A streamed body the sink refused: its error as the response.
+  HttpResponse refuse_body(ApiCall& call);
 
   // Both steps for a complete request (tests, fuzzing).
   HttpResponse handle(HttpRequest& request, const ClientInfo& client);
@@ -81,6 +93,7 @@ class ApiApp {
   void add_cors(ApiCall& call, const HttpRequestHeader& header) const;
   std::optional<ApiResult> authenticate(ApiCall& call, const HttpRequestHeader& header);
   HttpResponse respond(ApiCall& call, ApiResult result);
+  void log_access(const ApiCall& call, unsigned status) const;
 
   PlatformServices& services_;
   JwtCodec jwt_;

@@ -31,6 +31,7 @@ struct ApiRequest {
   std::string body;
   std::string content_type;
   std::string client;  // the client's address as the server believes it
+  std::string origin;  // scheme://host as the client addressed us ("" when Host is unusable)
   std::optional<AuthUser> user;
   EpochMs now = 0;
 

@@ -10,7 +10,7 @@ ApiResult item_result(json::value data, unsigned status) {
   json::object o(data.storage());
   o["success"] = true;
   o["data"] = std::move(data);
-  return ApiResult{status, std::move(o), {}};
+  return ApiResult{status, std::move(o), {}, {}};
 }
 
 ApiResult list_result(json::array data, std::optional<std::int64_t> total) {
@@ -19,21 +19,27 @@ ApiResult list_result(json::array data, std::optional<std::int64_t> total) {
   o["count"] = data.size();
   if (total) o["total"] = *total;
   o["data"] = std::move(data);
-  return ApiResult{200, std::move(o), {}};
+  return ApiResult{200, std::move(o), {}, {}};
 }
 
 ApiResult message_result(std::string_view message, unsigned status) {
   json::object o;
   o["success"] = true;
   o["message"] = message;
-  return ApiResult{status, std::move(o), {}};
+  return ApiResult{status, std::move(o), {}, {}};
 }
 
 ApiResult error_result(unsigned status, std::string_view message) {
   json::object o;
   o["success"] = false;
   o["message"] = message;
-  return ApiResult{status, std::move(o), {}};
+  return ApiResult{status, std::move(o), {}, {}};
+}
+
+ApiResult file_result(FileReply file) {
+  ApiResult r;
+  r.file = std::move(file);
+  return r;
 }
 
 ApiResult validation_result(const std::vector<FieldError>& errors) {
@@ -43,7 +49,7 @@ ApiResult validation_result(const std::vector<FieldError>& errors) {
   json::object o;
   o["success"] = false;
   o["errors"] = std::move(list);
-  return ApiResult{400, std::move(o), {}};
+  return ApiResult{400, std::move(o), {}, {}};
 }
 
 }  // namespace blazeiot

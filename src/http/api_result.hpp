@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "http/file_reply.hpp"
+
 namespace blazeiot {
 
 struct FieldError {
@@ -18,7 +20,11 @@ struct ApiResult {
   unsigned status = 200;
   boost::json::value body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra response headers
+  std::optional<FileReply> file;  // set: the body is this file, streamed by the server
 };
+
+// 200 with the file as body (ranges and conditional requests handled by the server).
+ApiResult file_result(FileReply file);
 
 // {"success":true,"data":{...}}
 ApiResult item_result(boost::json::value data, unsigned status = 200);

@@ -30,10 +30,12 @@ void add_node_routes(Router& router, ApiContext& context);
 void add_reading_routes(Router& router, ApiContext& context);
 void add_log_routes(Router& router, ApiContext& context);
 
-// A route whose handler is a plain function of the context and the request.
-using ContextHandler = ApiResult (*)(ApiContext&, ApiRequest&);
-inline Route api_route(boost::beast::http::verb method, std::string pattern, Access access,
-                       ApiContext& context, ContextHandler handler, bool blocking = false) {
+// A route whose handler is a plain function of a context (ApiContext, OtaApi, ...) and the
+// request.
+template <class Context>
+Route api_route(boost::beast::http::verb method, std::string pattern, Access access,
+                Context& context, ApiResult (*handler)(Context&, ApiRequest&),
+                bool blocking = false) {
   Route r;
   r.method = method;
   r.pattern = std::move(pattern);

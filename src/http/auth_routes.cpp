@@ -65,7 +65,7 @@ ApiResult login(ApiContext& ctx, ApiRequest& req) {
   o["token"] = ctx.jwt.issue(user->id, user->username, user->role, req.now);
   o["expires_in"] = ctx.jwt.lifetime_s();
   o["user"] = public_user(*user);
-  return ApiResult{200, std::move(o), {}};
+  return ApiResult{200, std::move(o), {}, {}};
 }
 
 ApiResult me(ApiContext& ctx, ApiRequest& req) {
@@ -99,7 +99,11 @@ ApiResult change_password(ApiContext& ctx, ApiRequest& req) {
   changes.password_hash = hash_password(*replacement);
   users.update(user->id, changes, req.now);
   ctx.services.log.info("auth", user->username, "Password changed");
-  return message_result("Password changed");
+  // Tokens issued before this second, this request's included, stop working; the caller gets
+  // a new one so that changing a password does not log it out.
+  ApiResult r = message_result("Password changed; other sessions have been signed out");
+  r.body.as_object()["token"] = ctx.jwt.issue(user->id, user->username, user->role, req.now);
+  return r;
 }
 
 }  // namespace

@@ -24,6 +24,7 @@
 #include <unordered_map>
 
 #include "auth/admin_bootstrap.hpp"
+#include "http/body_io.hpp"
 
 namespace blazeiot {
 
@@ -253,7 +254,44 @@ asio::awaitable<SessionEnd> serve_requests(State& s, Connection& conn, Stream& s
     }
 
     ApiCall call = s.app.begin(request, client);
+    s.app.open_body(call);
     bool body_pending = !parser.is_done();
+    if (call.streams_body()) {
+      // From here on `request` and `header` are moved-from: the body parser owns the message.
+      const unsigned version = header.version();
+      if (auto length = parser.content_length(); length && *length > call.body_limit) {
+        HttpResponse r = s.app.reject(413, "Request body too large", client, version);
+        co_await write_response(stream, r);
+        co_return SessionEnd::close_unread;
+      }
+      if (beast::iequals(header[http::field::expect], "100-continue")) {
+        http::response<http::empty_body> go_on{http::status::continue_, version};
+        lowest.expires_after(kWriteTimeout);
+        auto [cec, cn] = co_await http::async_write(stream, go_on, use_nothrow);
+        if (cec) co_return SessionEnd::close;
+      }
+      const body_io::BodyOutcome outcome =
+          co_await body_io::read_into_sink(stream, buffer, parser, *call.sink, call.body_limit);
+      std::optional<HttpResponse> answer;
+      if (outcome.refused_by_sink) {
+        answer = s.app.refuse_body(call);
+      } else if (outcome.error == http::error::body_limit) {
+        answer = s.app.reject(413, "Request body too large", client, version);
+      } else if (outcome.error && !quiet_disconnect(outcome.error)) {
+        answer = s.app.reject(400, "Malformed HTTP request", client, version);
+      } else if (outcome.error) {
+        co_return SessionEnd::close;  // the sink goes with the call, and its file with it
+      }
+      if (answer) {
+        co_await write_response(stream, *answer);
+        co_return SessionEnd::close_unread;
+      }
+      HttpResponse response = co_await finish_on_pool(s, call);
+      if (s.stopping) response.keep_alive(false);
+      const bool written = co_await write_response(stream, response);
+      if (!written || !response.keep_alive()) co_return SessionEnd::close;
+      continue;
+    }
     if (!call.immediate && body_pending) {
       if (auto length = parser.content_length(); length && *length > call.body_limit) {
         HttpResponse r = s.app.reject(413, "Request body too large", client, header.version());
@@ -295,7 +333,12 @@ asio::awaitable<SessionEnd> serve_requests(State& s, Connection& conn, Stream& s
     // An unread body leaves the connection at an unknown position; a stopping server answers
     // and closes.
     if (body_pending || s.stopping) response.keep_alive(false);
-    const bool written = co_await write_response(stream, response);
+    bool written = false;
+    if (call.file) {
+      written = co_await body_io::write_file(stream, header, response, *call.file, kWriteTimeout);
+    } else {
+      written = co_await write_response(stream, response);
+    }
     if (!written) co_return SessionEnd::close;
     if (!response.keep_alive())
       co_return body_pending ? SessionEnd::close_unread : SessionEnd::close;

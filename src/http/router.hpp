@@ -4,6 +4,7 @@
 #include <boost/beast/http/verb.hpp>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,7 +16,11 @@
 
 namespace blazeiot {
 
-enum class Access { anyone, user, admin };
+// optional_user: public, but a bearer token, when sent, must be valid and identifies the caller
+// (routes that accept either a token or a signed link).
+enum class Access { anyone, optional_user, user, admin };
+
+class BodySink;
 
 struct Route {
   using Handler = std::function<ApiResult(ApiRequest&)>;
@@ -28,6 +33,11 @@ struct Route {
   bool blocking = false;
   // Largest body the route takes; nullopt = the JSON body limit.
   std::optional<std::size_t> body_limit;
+  // Set for routes that stream their body (uploads): called once the request is authorised,
+  // before any body byte is read; returns the sink, or sets `refusal` (e.g. 415). `handler`
+  // is not used for such routes.
+  std::function<std::unique_ptr<BodySink>(ApiRequest&, std::optional<ApiResult>& refusal)>
+      open_body;
 
   std::vector<std::string> segments;  // filled by Router::add
 };

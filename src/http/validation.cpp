@@ -3,6 +3,7 @@
 
 #include <boost/json.hpp>
 #include <charconv>
+#include <cmath>
 
 #include "core/identifier.hpp"
 #include "core/iso_time.hpp"
@@ -130,6 +131,67 @@ std::optional<std::string> BodyReader::one_of(std::string_view field, bool requi
   }
   error(std::string(field), "must be one of " + list);
   return std::nullopt;
+}
+
+std::optional<std::int64_t> BodyReader::integer(std::string_view field, bool required,
+                                                std::int64_t min, std::int64_t max) {
+  const json::value* v = take(field, required);
+  if (!v) return std::nullopt;
+  std::optional<std::int64_t> n;
+  if (v->is_int64()) {
+    n = v->get_int64();
+  } else if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(max)) {
+    n = static_cast<std::int64_t>(v->get_uint64());
+  } else if (v->is_double() && v->get_double() == std::floor(v->get_double()) &&
+             std::abs(v->get_double()) < 9e15) {
+    n = static_cast<std::int64_t>(v->get_double());
+  }
+  if (!n || *n < min || *n > max) {
+    error(std::string(field),
+          "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+    return std::nullopt;
+  }
+  return n;
+}
+
+std::optional<double> BodyReader::number(std::string_view field, bool required, double min,
+                                         double max) {
+  const json::value* v = take(field, required);
+  if (!v) return std::nullopt;
+  if (!v->is_number() || v->to_number<double>() < min || v->to_number<double>() > max) {
+    error(std::string(field), "must be a number from " + json_text(json::value(min)) + " to " +
+                                  json_text(json::value(max)));
+    return std::nullopt;
+  }
+  return v->to_number<double>();
+}
+
+std::optional<std::vector<std::string>> BodyReader::identifiers(std::string_view field,
+                                                                bool required,
+                                                                std::size_t max_count) {
+  const json::value* v = take(field, required);
+  if (!v) return std::nullopt;
+  const json::array* a = v->if_array();
+  if (!a || a->empty() || a->size() > max_count) {
+    error(std::string(field),
+          "must be an array of 1 to " + std::to_string(max_count) + " ids");
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  std::set<std::string_view> seen;
+  for (const json::value& item : *a) {
+    const json::string* s = item.if_string();
+    if (!s || !is_valid_identifier(*s)) {
+      error(std::string(field), "must hold ids of 1 to 128 characters without '/', '+', '#'");
+      return std::nullopt;
+    }
+    if (!seen.insert(std::string_view(*s)).second) {
+      error(std::string(field), "lists " + std::string(*s) + " more than once");
+      return std::nullopt;
+    }
+    out.emplace_back(*s);
+  }
+  return out;
 }
 
 std::optional<std::string> BodyReader::object_json(std::string_view field, std::size_t max_bytes) {

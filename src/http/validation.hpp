@@ -36,6 +36,14 @@ class BodyReader {
                                      std::optional<std::string> (*problem)(std::string_view));
   std::optional<std::string> one_of(std::string_view field, bool required,
                                     std::initializer_list<const char*> allowed);
+  // A whole number in min..max (a JSON integer, or a double with no fraction).
+  std::optional<std::int64_t> integer(std::string_view field, bool required, std::int64_t min,
+                                      std::int64_t max);
+  // Any JSON number in min..max.
+  std::optional<double> number(std::string_view field, bool required, double min, double max);
+  // An array of 1..max_count distinct ids (core/identifier.hpp rules).
+  std::optional<std::vector<std::string>> identifiers(std::string_view field, bool required,
+                                                      std::size_t max_count);
   // A JSON object, returned serialised (at most max_bytes of it).
   std::optional<std::string> object_json(std::string_view field, std::size_t max_bytes);
 

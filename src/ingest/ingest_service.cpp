@@ -46,7 +46,8 @@ IngestService::IngestService(asio::any_io_executor strand, TelemetryStore& store
       committer_(store),
       presence_(options.offline_timeout_ms),
       tick_timer_(strand_),
-      retry_timer_(strand_) {}
+      retry_timer_(strand_),
+      remote_view_complete_(!options.shared_presence) {}
 
 IngestService::~IngestService() = default;
 
@@ -118,6 +119,8 @@ void IngestService::accept(ParsedMessage&& parsed, EpochMs now) {
     pending_.events.emplace_back(std::in_place_type<OtaStatusChanged>, OtaStatusChanged{o});
     pending_.batch.ota_responses.push_back(std::move(o));
   }
+  for (CommandReply& c : parsed.command_replies)
+    pending_.batch.command_replies.push_back(std::move(c));
   for (Reading& r : parsed.readings) {
     pending_.events.emplace_back(std::in_place_type<ReadingStored>, ReadingStored{r});
     pending_.batch.readings.push_back(std::move(r));
@@ -160,6 +163,38 @@ void IngestService::add_log(LogEntry entry) {
     pending_.batch.logs.push_back(std::move(entry));
     maybe_commit();
   });
+}
+
+void IngestService::on_remote_commit(std::vector<PresenceChange> presence,
+                                     std::vector<EntitySighting> sightings) {
+  asio::post(strand_, [this, presence = std::move(presence),
+                       sightings = std::move(sightings)]() mutable {
+    for (const PresenceChange& p : presence)
+      presence_.apply_remote(PresenceKey{p.kind, p.id, p.gateway_id}, p.status, p.at);
+    bool leader = may_expire();
+    EpochMs now = clock_.now_ms();
+    for (const EntitySighting& s : sightings) {
+      auto t = presence_.touch(PresenceKey{s.kind, s.id, s.gateway_id}, s.seen_at);
+      // Traffic elsewhere that is newer than the offline status we hold, and nobody said it
+      // is back: the leader says so (once), so the stored status and the stream agree.
+      if (t && leader) apply_transition(*t, now, "traffic on another instance");
+    }
+    maybe_commit();  // the online counts follow with the next tick
+  });
+}
+
+void IngestService::on_remote_resync(std::vector<KnownEntity> stored) {
+  asio::post(strand_, [this, stored = std::move(stored)] {
+    EpochMs now = clock_.now_ms();
+    for (const KnownEntity& e : stored)
+      presence_.merge_stored(PresenceKey{e.kind, e.id, e.gateway_id}, e.status, e.last_seen, now);
+    remote_view_complete_ = true;
+    refresh_online_counts();
+  });
+}
+
+void IngestService::on_remote_lost() {
+  asio::post(strand_, [this] { remote_view_complete_ = false; });
 }
 
 void IngestService::add_log_now(LogEntry&& entry) {
@@ -253,9 +288,22 @@ void IngestService::schedule_tick() {
   });
 }
 
+// With several instances each one receives only its share of a device's messages, so its own
+// silence timer would take devices offline that are busy talking to another instance. Instead
+// every instance's tracker also follows what the others commit (their sightings and presence
+// changes arrive through the database's event stream, sent in the committing transaction, so
+// it is exactly the committed last_seen), and is merged with the stored rows whenever that
+// stream may have had a gap. Only the leader acts on the timeout, and only while that view
+// is complete; a decision that crossed a commit elsewhere is corrected by the leader when the
+// sighting arrives (on_remote_commit), so the stored status converges either way.
+bool IngestService::may_expire() const {
+  return remote_view_complete_ && (!options_.leadership || options_.leadership->is_leader());
+}
+
 void IngestService::tick() {
   EpochMs now = clock_.now_ms();
-  for (const PresenceTransition& t : presence_.expire(now)) apply_transition(t, now, "timeout");
+  if (may_expire())
+    for (const PresenceTransition& t : presence_.expire(now)) apply_transition(t, now, "timeout");
   if (now - last_summary_ >= options_.rejection_interval_s * 1000LL) {
     for (auto& e : rejections_.flush(now, options_.rejection_interval_s)) add_log_now(std::move(e));
     last_summary_ = now;

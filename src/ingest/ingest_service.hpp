@@ -9,6 +9,7 @@
 #include <memory>
 #include <unordered_map>
 
+#include "cluster/leadership.hpp"
 #include "core/clock.hpp"
 #include "domain/event_bus.hpp"
 #include "domain/presence_tracker.hpp"
@@ -27,6 +28,12 @@ struct IngestOptions {
   // Stop reading from the broker above this many uncommitted messages; resume below low.
   std::size_t high_water = 20'000;
   std::size_t low_water = 5'000;
+  // Several instances on one database: only the leader times entities out (nullptr: this
+  // instance is the only one, and always decides).
+  const Leadership* leadership = nullptr;
+  // Several instances: what the others commit arrives through on_remote_commit(), and
+  // timeouts wait until that view is complete (on_remote_resync()).
+  bool shared_presence = false;
 };
 
 class IngestService final : public IngestStatusSource {
@@ -46,6 +53,16 @@ class IngestService final : public IngestStatusSource {
 
   // Thread-safe: a system log entry committed with the next batch.
   void add_log(LogEntry entry);
+
+  // Thread-safe, with shared_presence: what another instance committed, in its order
+  // (presence changes, then sightings).
+  void on_remote_commit(std::vector<PresenceChange> presence,
+                        std::vector<EntitySighting> sightings);
+  // The stored presence, read after what others committed may have been missed (the event
+  // stream just (re)connected); completes the view, so timeouts may run again.
+  void on_remote_resync(std::vector<KnownEntity> stored);
+  // The event stream is down: others' traffic is unknown until the next resync.
+  void on_remote_lost();
 
   // Stops reading, commits and acknowledges everything received, disconnects from the
   // broker, then calls done (on the strand).
@@ -74,6 +91,7 @@ class IngestService final : public IngestStatusSource {
   void tick();
   void schedule_tick();
   void refresh_online_counts();
+  bool may_expire() const;
 
   boost::asio::any_io_executor strand_;
   TelemetryStore& store_;
@@ -91,6 +109,7 @@ class IngestService final : public IngestStatusSource {
   std::shared_ptr<Pending> committing_;
   bool paused_ = false;
   bool stopping_ = false;
+  bool remote_view_complete_ = true;
   std::function<void()> drained_;
   EpochMs last_summary_ = 0;
   std::deque<std::pair<EpochMs, std::uint64_t>> rate_samples_;

@@ -26,13 +26,14 @@ const char* to_string(RejectReason r) {
 
 const std::vector<std::string>& ingest_topic_filters() {
   static const std::vector<std::string> filters = {"SensorData/#", "BLEGatewayData/#",
-                                                   "LoRaGatewayData/#", "OTA/+/response"};
+                                                   "LoRaGatewayData/#", "OTA/+/response",
+                                                   "CommandResponse/+"};
   return filters;
 }
 
 namespace {
 
-enum class Channel { sensor, ble, lora, ota };
+enum class Channel { sensor, ble, lora, ota, command };
 
 struct Route {
   Channel channel;
@@ -60,9 +61,11 @@ std::optional<Route> route(std::string_view topic) {
   else if (head == "BLEGatewayData") r.channel = Channel::ble;
   else if (head == "LoRaGatewayData") r.channel = Channel::lora;
   else if (head == "OTA" && levels.size() == 3 && levels[2] == "response") r.channel = Channel::ota;
+  else if (head == "CommandResponse" && levels.size() == 2) r.channel = Channel::command;
   else return std::nullopt;
   if (levels.size() > 1) r.topic_id = levels[1];
-  r.status = r.channel != Channel::ota && levels.size() == 3 && levels[2] == "status";
+  r.status = r.channel != Channel::ota && r.channel != Channel::command && levels.size() == 3 &&
+             levels[2] == "status";
   return r;
 }
 
@@ -206,6 +209,48 @@ void parse_ota(const json::object& o, const Route& r, EpochMs now, ParsedMessage
   out.ota.push_back(std::move(resp));
 }
 
+// Held to the alphabet of the ids the platform issues in CommandRequest: anything else
+// cannot name one of our commands.
+std::string read_command_id(const json::object& o) {
+  auto it = o.find("command_id");
+  if (it == o.end() || it->value().is_null())
+    throw Failure{{RejectReason::missing_id, "command_id is required"}};
+  if (!it->value().is_string())
+    throw Failure{{RejectReason::invalid_id, "command_id must be a string"}};
+  std::string_view id = it->value().get_string();
+  constexpr std::string_view kAllowed =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:-";
+  if (id.empty() || id.size() > 64 || id.find_first_not_of(kAllowed) != std::string_view::npos)
+    throw Failure{{RejectReason::invalid_id,
+                   "command_id must be 1-64 characters of A-Z a-z 0-9 _ . : -"}};
+  return std::string(id);
+}
+
+// Devices word success differently; whatever is not one of these words counts as a failure,
+// so no reply leaves a command open.
+std::string command_outcome(std::string_view status) {
+  std::string word(status);
+  for (char& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  bool ok = word == "success" || word == "ok" || word == "done" || word == "completed";
+  return ok ? "success" : "failed";
+}
+
+void parse_command_reply(const json::object& o, const Route& r, EpochMs now,
+                         ParsedMessage& out) {
+  CommandReply reply;
+  reply.device_id = read_id(o, "device_id", r.topic_id);
+  reply.command_id = read_command_id(o);
+  auto st = o.find("status");
+  if (st == o.end() || !st->value().is_string())
+    throw Failure{{RejectReason::invalid_field, "status must be a string"}};
+  reply.status = command_outcome(st->value().get_string());
+  // null is no result, like an absent one.
+  if (auto it = o.find("result"); it != o.end() && !it->value().is_null())
+    reply.result_json = json_text(it->value());
+  reply.received_at = now;
+  out.command_replies.push_back(std::move(reply));
+}
+
 std::optional<Presence> presence_word(std::string_view s) {
   if (s == "online" || s == "active") return Presence::online;
   if (s == "offline") return Presence::offline;
@@ -263,11 +308,12 @@ std::variant<ParsedMessage, Rejection> parse_message(std::string_view topic,
         case Channel::ble: parse_gateway_node(o, *r, now, false, original, out); break;
         case Channel::lora: parse_gateway_node(o, *r, now, true, original, out); break;
         case Channel::ota: parse_ota(o, *r, now, out); break;
+        case Channel::command: parse_command_reply(o, *r, now, out); break;
       }
     };
     if (v.is_object()) {
       handle(v.get_object(), trim_whitespace(payload));
-    } else if (v.is_array() && r->channel != Channel::ota) {
+    } else if (v.is_array() && r->channel != Channel::ota && r->channel != Channel::command) {
       const auto& a = v.get_array();
       if (a.empty()) return Rejection{RejectReason::not_object, "empty array"};
       if (a.size() > limits.max_array_items)

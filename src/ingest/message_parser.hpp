@@ -1,6 +1,7 @@
 #pragma once
 // Topic routing and payload parsing for device traffic: turns one MQTT message into the
-// readings, sightings, status reports and OTA responses it carries, or a rejection.
+// readings, sightings, status reports, OTA responses and command replies it carries, or a
+// rejection.
 // Pure: no I/O, no clock (the receive time is passed in), so it is unit- and fuzz-tested.
 #include <string>
 #include <string_view>
@@ -9,6 +10,7 @@
 
 #include "domain/entities.hpp"
 #include "domain/ingest_batch.hpp"
+#include "domain/ota.hpp"
 
 namespace blazeiot {
 
@@ -40,6 +42,7 @@ struct ParsedMessage {
   std::vector<Reading> readings;
   std::vector<StatusReport> status;
   std::vector<OtaResponse> ota;
+  std::vector<CommandReply> command_replies;
 };
 
 struct ParseLimits {

@@ -5,10 +5,13 @@
 #include <memory>
 #include <string>
 
+#include "storage/command_store.hpp"
 #include "storage/device_store.hpp"
+#include "storage/firmware_store.hpp"
 #include "storage/gateway_store.hpp"
 #include "storage/log_store.hpp"
 #include "storage/node_store.hpp"
+#include "storage/ota_store.hpp"
 #include "storage/reading_store.hpp"
 #include "storage/stats_store.hpp"
 #include "storage/telemetry_store.hpp"
@@ -35,6 +38,9 @@ class Storage {
   virtual LogStore& logs() = 0;
   virtual UserStore& users() = 0;
   virtual StatsStore& stats() = 0;
+  virtual FirmwareStore& firmware() = 0;
+  virtual OtaStore& ota() = 0;
+  virtual CommandStore& commands() = 0;
 };
 
 }  // namespace blazeiot

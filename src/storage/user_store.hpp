@@ -20,6 +20,9 @@ struct User {
   EpochMs created_at = 0;
   EpochMs updated_at = 0;
   std::optional<EpochMs> last_login;
+  // Tokens issued before this (ms, whole seconds: a token's iat has second precision) are
+  // no longer accepted; moved forward whenever the password is changed.
+  EpochMs tokens_valid_after = 0;
 };
 
 struct UserChanges {
@@ -41,7 +44,8 @@ class UserStore {
 
   // On ok, id is the new user's id.
   virtual UserWriteResult create(const User& user, std::int64_t& id) = 0;
-  // Refuses (last_admin) to take the admin role from the only admin.
+  // Refuses (last_admin) to take the admin role from the only admin. A new password_hash
+  // also revokes the user's tokens issued before `now`.
   virtual UserWriteResult update(std::int64_t id, const UserChanges& changes, EpochMs now) = 0;
   // Refuses (last_admin) to remove the only admin.
   virtual UserWriteResult remove(std::int64_t id) = 0;

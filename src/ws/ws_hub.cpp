@@ -27,31 +27,33 @@ bool WsClient::unsubscribe(WsChannel channel) {
   return was;
 }
 
-void WsClient::offer(const WsEvent& event) {
-  {
-    std::lock_guard lock(mutex_);
-    const auto& sub = subscriptions_[static_cast<int>(event.channel)];
-    if (!sub || !sub->matches(event)) return;
-  }
-  enqueue(event.coalesce_key, event.text);
-}
-
-void WsClient::reply(std::string text) {
-  enqueue({}, std::make_shared<const std::string>(std::move(text)));
-}
-
-void WsClient::enqueue(const std::string& key, std::shared_ptr<const std::string> text) {
+void WsClient::offer(std::span<const WsEvent> events) {
   bool wake = false;
   {
     std::lock_guard lock(mutex_);
-    if (overflowed_) return;
-    if (outbox_.push(key, std::move(text)) == WsOutbox::Result::overflow) overflowed_ = true;
-    if (writer_idle_) {
-      writer_idle_ = false;
-      wake = true;
+    for (const WsEvent& event : events) {
+      const auto& sub = subscriptions_[static_cast<int>(event.channel)];
+      if (sub && sub->matches(event)) wake |= push_locked(event.coalesce_key, event.text);
     }
   }
   if (wake) wake_();  // outside the lock: it posts to the session's strand
+}
+
+void WsClient::reply(std::string text) {
+  bool wake = false;
+  {
+    std::lock_guard lock(mutex_);
+    wake = push_locked({}, std::make_shared<const std::string>(std::move(text)));
+  }
+  if (wake) wake_();
+}
+
+bool WsClient::push_locked(const std::string& key, std::shared_ptr<const std::string> text) {
+  if (overflowed_) return false;
+  if (outbox_.push(key, std::move(text)) == WsOutbox::Result::overflow) overflowed_ = true;
+  if (!writer_idle_) return false;
+  writer_idle_ = false;
+  return true;
 }
 
 std::shared_ptr<const std::string> WsClient::next() {
@@ -59,6 +61,20 @@ std::shared_ptr<const std::string> WsClient::next() {
   auto text = outbox_.pop();
   if (!text && !overflowed_) writer_idle_ = true;
   return text;
+}
+
+std::vector<std::shared_ptr<const std::string>> WsClient::next_batch(std::size_t max_bytes) {
+  std::vector<std::shared_ptr<const std::string>> batch;
+  std::size_t bytes = 0;
+  std::lock_guard lock(mutex_);
+  while (bytes < max_bytes) {
+    auto text = outbox_.pop();
+    if (!text) break;
+    bytes += text->size();
+    batch.push_back(std::move(text));
+  }
+  if (batch.empty() && !overflowed_) writer_idle_ = true;
+  return batch;
 }
 
 bool WsClient::overflowed() const {
@@ -71,12 +87,20 @@ std::size_t WsClient::queued_bytes() const {
   return outbox_.bytes();
 }
 
-WsHub::WsHub(EventBus& bus, std::size_t soft_limit, std::size_t hard_limit)
+WsHub::WsHub(EventBus& bus, std::size_t soft_limit, std::size_t hard_limit, EventBus* remote)
     : soft_limit_(soft_limit), hard_limit_(hard_limit) {
-  subscription_ = bus.subscribe([this](const PlatformEvent& e) { on_event(e); });
+  subscription_ =
+      bus.subscribe_batches([this](std::span<const PlatformEvent> e) { on_events(e); });
+  if (remote) {
+    remote_subscription_ =
+        remote->subscribe_batches([this](std::span<const PlatformEvent> e) { on_events(e); });
+  }
 }
 
-WsHub::~WsHub() { subscription_.reset(); }
+WsHub::~WsHub() {
+  subscription_.reset();
+  remote_subscription_.reset();
+}
 
 std::shared_ptr<WsClient> WsHub::add(std::function<void()> wake) {
   std::lock_guard lock(mutex_);
@@ -92,10 +116,13 @@ void WsHub::remove(std::uint64_t id) {
   count_ = clients_.size();
 }
 
-void WsHub::on_event(const PlatformEvent& event) {
+void WsHub::on_events(std::span<const PlatformEvent> events) {
   if (count_.load() == 0) return;  // nobody listening: don't even serialise
-  auto ws_event = to_ws_event(event);
-  if (!ws_event) return;
+  std::vector<WsEvent> ws_events;
+  ws_events.reserve(events.size());
+  for (const PlatformEvent& e : events)
+    if (auto w = to_ws_event(e)) ws_events.push_back(std::move(*w));
+  if (ws_events.empty()) return;
   std::vector<std::shared_ptr<WsClient>> targets;
   {
     std::lock_guard lock(mutex_);
@@ -103,7 +130,7 @@ void WsHub::on_event(const PlatformEvent& event) {
     for (auto& [id, weak] : clients_)
       if (auto c = weak.lock()) targets.push_back(std::move(c));
   }
-  for (auto& c : targets) c->offer(*ws_event);
+  for (auto& c : targets) c->offer(ws_events);
 }
 
 }  // namespace blazeiot

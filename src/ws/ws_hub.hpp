@@ -8,8 +8,10 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "domain/event_bus.hpp"
 #include "ws/ws_event.hpp"
@@ -34,18 +36,23 @@ class WsClient {
   void subscribe(WsChannel channel, WsFilter filter);
   bool unsubscribe(WsChannel channel);
 
-  // Producer side: queue the event if subscribed; wakes the session's writer when needed.
-  void offer(const WsEvent& event);
+  // Producer side: queue the events it subscribed to; wakes the session's writer (once) when
+  // needed.
+  void offer(std::span<const WsEvent> events);
   // A reply to the client itself (pong, subscribed, errors).
   void reply(std::string text);
 
   // Consumer side: the next message to write, or nullptr (the next push wakes the writer).
   std::shared_ptr<const std::string> next();
+  // The queued messages, oldest first, up to about max_bytes (at least one when any is
+  // queued); empty: the next push wakes the writer.
+  std::vector<std::shared_ptr<const std::string>> next_batch(std::size_t max_bytes);
   bool overflowed() const;
   std::size_t queued_bytes() const;
 
  private:
-  void enqueue(const std::string& key, std::shared_ptr<const std::string> text);
+  // Queues under the lock; true when the writer must be woken.
+  bool push_locked(const std::string& key, std::shared_ptr<const std::string> text);
 
   const std::uint64_t id_;
   std::function<void()> wake_;
@@ -58,7 +65,10 @@ class WsClient {
 
 class WsHub {
  public:
-  WsHub(EventBus& bus, std::size_t soft_limit, std::size_t hard_limit);
+  // `remote`: events other instances committed (cluster/cluster_link.hpp), delivered to
+  // clients like the local ones.
+  WsHub(EventBus& bus, std::size_t soft_limit, std::size_t hard_limit,
+        EventBus* remote = nullptr);
   ~WsHub();
 
   std::shared_ptr<WsClient> add(std::function<void()> wake);
@@ -66,7 +76,7 @@ class WsHub {
   std::size_t connections() const { return count_.load(); }
 
  private:
-  void on_event(const PlatformEvent& event);
+  void on_events(std::span<const PlatformEvent> events);
 
   std::size_t soft_limit_;
   std::size_t hard_limit_;
@@ -75,6 +85,7 @@ class WsHub {
   std::uint64_t next_id_ = 1;
   std::atomic<std::size_t> count_{0};
   std::shared_ptr<void> subscription_;
+  std::shared_ptr<void> remote_subscription_;
 };
 
 }  // namespace blazeiot

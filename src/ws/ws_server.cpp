@@ -1,5 +1,7 @@
 #include "ws/ws_server.hpp"
 
+#include "ws/corked_stream.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -98,10 +100,10 @@ class SessionBase {
 }  // namespace
 
 struct WsServer::State {
-  State(PlatformServices& s, WsLimits l)
+  State(PlatformServices& s, WsLimits l, EventBus* remote_events)
       : services(s),
         limits(l),
-        hub(s.events, l.soft_buffer, l.hard_buffer),
+        hub(s.events, l.soft_buffer, l.hard_buffer, remote_events),
         jwt(resolve_jwt_secret(s.config), s.config.jwt_expires_in_s) {}
 
   PlatformServices& services;
@@ -118,6 +120,9 @@ namespace {
 template <class Stream>
 class Session final : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
  public:
+  // Frames queued for a client go out together, up to this many bytes per system call.
+  static constexpr std::size_t kBatchBytes = 32 * 1024;
+
   Session(Stream&& stream, std::shared_ptr<WsServer::State> server, ClientInfo client)
       : ws_(std::move(stream)),
         server_(std::move(server)),
@@ -166,6 +171,17 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       co_return co_await refuse(websocket::close_code::policy_error,
                                 std::string("invalid token: ") + to_string(*err));
     const TokenClaims claims = std::get<TokenClaims>(verified);
+    // As for the REST API: a deleted account's tokens, and tokens from before a password
+    // change, are refused.
+    bool revoked = true;
+    try {
+      auto user = s.services.storage.users().find_by_id(claims.user_id);
+      revoked = !user || claims.issued_at < user->tokens_valid_after;
+    } catch (const std::exception& e) {
+      spdlog::warn("[ws] cannot check the account of a token: {}", e.what());
+    }
+    if (revoked)
+      co_return co_await refuse(websocket::close_code::policy_error, "invalid token: revoked");
     // Decide under the lock, refuse after releasing it: the close handshake waits on the peer.
     std::optional<std::pair<websocket::close_code, const char*>> refusal;
     {
@@ -315,8 +331,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         co_await close_now(websocket::close_code::try_again_later, "client too slow");
         co_return;
       }
-      auto text = client_->next();
-      if (!text) {
+      auto batch = client_->next_batch(kBatchBytes);
+      if (batch.empty()) {
         // What was queued before a close was asked for has gone out; now the close frame.
         if (close_code_) {
           co_await close_now(*close_code_, close_reason_);
@@ -327,9 +343,16 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         if (closed_) co_return;
         continue;
       }
-      ws_.text(true);
-      auto [ec, n] = co_await ws_.async_write(asio::buffer(*text), use_nothrow);
-      if (ec) co_return;
+      // Each message is still its own WebSocket message; the corked layer below collects
+      // their frames and sends them with one write.
+      ws_.next_layer().cork();
+      for (const auto& text : batch) {
+        ws_.text(true);
+        auto [ec, n] = co_await ws_.async_write(asio::buffer(*text), use_nothrow);
+        if (ec) co_return;
+      }
+      auto [fec] = co_await ws_.next_layer().async_uncork(use_nothrow);
+      if (fec) co_return;
     }
   }
 
@@ -348,7 +371,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     wake_timer_.cancel();
   }
 
-  websocket::stream<Stream> ws_;
+  websocket::stream<CorkedStream<Stream>> ws_;
   std::shared_ptr<WsServer::State> server_;
   std::string peer_;
   asio::steady_timer wake_timer_;
@@ -369,8 +392,8 @@ std::string Session<Stream>::s_now() const {
 
 }  // namespace
 
-WsServer::WsServer(PlatformServices& services, WsLimits limits)
-    : state_(std::make_shared<State>(services, limits)) {}
+WsServer::WsServer(PlatformServices& services, WsLimits limits, EventBus* remote_events)
+    : state_(std::make_shared<State>(services, limits, remote_events)) {}
 
 WsServer::~WsServer() = default;
 

@@ -22,7 +22,8 @@ struct WsLimits {
 
 class WsServer {
  public:
-  WsServer(PlatformServices& services, WsLimits limits);
+  // remote_events: what other instances committed (nullptr with a single instance).
+  WsServer(PlatformServices& services, WsLimits limits, EventBus* remote_events = nullptr);
   ~WsServer();
 
   // Registers the /ws upgrade handler with the HTTP server.

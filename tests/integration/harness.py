@@ -515,3 +515,179 @@ def make_server_cert(directory, ca, name='server', san='DNS:localhost,IP:127.0.0
              '-CAcreateserial', '-out', f'{name}.pem', '-days', '2', '-extfile', f'{name}.ext',
              cwd=d)
     return {'cert': str(d / f'{name}.pem'), 'key': str(d / f'{name}.key')}
+
+
+# ---------------------------------------------------------------------------------------
+# PostgreSQL (several instances, outages)
+
+import asyncio  # noqa: E402  (kept with the helpers that need them)
+import shlex  # noqa: E402
+import tempfile  # noqa: E402
+import uuid  # noqa: E402
+
+import websockets  # noqa: E402
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+PSQL = '/usr/bin/psql'
+PG_TEST_SERVER = REPO / 'scripts' / 'postgres-test-server.sh'
+
+
+def shared_pg_server_uri():
+    """The shared test server's conninfo (BLAZEIOT_TEST_PG, set by scripts/test.sh)."""
+    uri = os.environ.get('BLAZEIOT_TEST_PG')
+    if not uri:
+        raise RuntimeError('BLAZEIOT_TEST_PG is not set: start a server with '
+                           '`uri=$(scripts/postgres-test-server.sh start /tmp/pg)` and export '
+                           'BLAZEIOT_TEST_PG=$uri (scripts/test.sh does this)')
+    return uri
+
+
+def psql(uri, query, timeout=30):
+    """Runs one SQL statement with the psql CLI; returns rows as lists of strings."""
+    r = subprocess.run([PSQL, '-X', '-q', '-A', '-t', '-F', '\x1f', '-v', 'ON_ERROR_STOP=1',
+                        '-d', uri, '-c', query], capture_output=True, text=True, timeout=timeout)
+    if r.returncode != 0:
+        raise RuntimeError(f'psql failed ({r.returncode}): {r.stderr.strip()}\n  query: {query}')
+    return [line.split('\x1f') for line in r.stdout.splitlines() if line]
+
+
+def with_database(uri, name):
+    """The same conninfo (URI form) naming another database."""
+    base, _, query = uri.partition('?')
+    base = base[:base.rfind('/')] if base.count('/') > 2 else base
+    return f'{base}/{name}' + (f'?{query}' if query else '')
+
+
+class PgDatabase:
+    """A fresh, uniquely named database on a server; dropped by drop()."""
+
+    def __init__(self, server_uri):
+        self.server_uri = server_uri
+        self.name = f't_{os.getpid()}_{uuid.uuid4().hex[:10]}'
+        psql(server_uri, f'CREATE DATABASE {self.name}')
+        self.uri = with_database(server_uri, self.name)
+
+    def sql(self, query):
+        return psql(self.uri, query)
+
+    def scalar(self, query):
+        rows = self.sql(query)
+        return rows[0][0] if rows else None
+
+    def drop(self):
+        psql(self.server_uri, f'DROP DATABASE IF EXISTS {self.name} WITH (FORCE)')
+
+
+class PostgresServer:
+    """A private PostgreSQL 15 (scripts/postgres-test-server.sh) that a test may stop and start
+    again on the same port and data, as an operator's restart or an outage would."""
+
+    def __init__(self):
+        # Not under pytest's tmp_path: as root the server runs as `postgres`, which must be
+        # able to reach its directory (the script makes it the owner of this one).
+        self.dir = pathlib.Path(tempfile.mkdtemp(prefix='blazeiot-test-pg.'))
+        r = subprocess.run([str(PG_TEST_SERVER), 'start', str(self.dir)], capture_output=True,
+                           text=True, timeout=120)
+        if r.returncode != 0:
+            raise RuntimeError(f'postgres-test-server.sh start failed:\n{r.stderr}')
+        self.uri = r.stdout.strip()
+        self.data = self.dir / 'data'
+        # The server's own command line, to start it again exactly as the script did.
+        opts = shlex.split((self.data / 'postmaster.opts').read_text())
+        options = []
+        skip = False
+        for i, arg in enumerate(opts[1:], 1):
+            if skip:
+                skip = False
+                continue
+            if arg == '-D':
+                skip = True
+                continue
+            options.append(arg)
+        self.options = ' '.join(shlex.quote(o) for o in options)
+        self.pg_ctl = str(pathlib.Path(opts[0]).parent / 'pg_ctl')
+
+    def _as_owner(self, *cmd):
+        return (['runuser', '-u', 'postgres', '--', *cmd] if os.geteuid() == 0 else list(cmd))
+
+    def stop_server(self, mode='fast'):
+        subprocess.run(self._as_owner(self.pg_ctl, '-D', str(self.data), '-m', mode, '-w',
+                                      'stop'), check=True, capture_output=True, timeout=60)
+
+    def start_server(self):
+        subprocess.run(self._as_owner(self.pg_ctl, '-D', str(self.data), '-l',
+                                      str(self.dir / 'server.log'), '-w', '-t', '60', '-o',
+                                      self.options, 'start'),
+                       check=True, capture_output=True, timeout=90)
+
+    def close(self):
+        subprocess.run([str(PG_TEST_SERVER), 'stop', str(self.dir)], capture_output=True,
+                       timeout=60)
+
+
+def pg_env(database_uri, shared_group=None, **extra):
+    """Platform environment for DB_TYPE=postgres (JWT_SECRET shared, so one login serves all
+    instances)."""
+    env = {'DB_TYPE': 'postgres', 'DATABASE_URL': database_uri,
+           'JWT_SECRET': 'integration-test-secret-shared-by-all-instances-0123456789'}
+    if shared_group:
+        env['MQTT_SHARED_GROUP'] = shared_group
+    env.update(extra)
+    return env
+
+
+class WsRecorder:
+    """A WebSocket client on a thread of its own that keeps every message it receives on the
+    channels it subscribed to."""
+
+    def __init__(self, platform, token, channels):
+        self.url = f'ws://127.0.0.1:{platform.http_port}/ws?token={token}'
+        self.channels = list(channels)
+        self._lock = threading.Lock()
+        self._messages = []
+        self._ready = threading.Event()
+        self._stopping = False
+        self.error = None
+        self.closed = False
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
+
+    async def _main(self):
+        try:
+            async with websockets.connect(self.url, ping_interval=None, close_timeout=2,
+                                          max_size=2 ** 24, open_timeout=5) as ws:
+                hello = json.loads(await asyncio.wait_for(ws.recv(), 5))
+                assert hello.get('type') == 'connected', hello
+                for channel in self.channels:
+                    await ws.send(json.dumps({'type': 'subscribe', 'channel': channel}))
+                    while json.loads(await asyncio.wait_for(ws.recv(), 5)).get('type') != \
+                            'subscribed':
+                        pass
+                self._ready.set()
+                while not self._stopping:
+                    try:
+                        raw = await asyncio.wait_for(ws.recv(), 0.2)
+                    except asyncio.TimeoutError:
+                        continue
+                    message = json.loads(raw)
+                    with self._lock:
+                        self._messages.append(message)
+        except websockets.ConnectionClosed:
+            self.closed = True
+        except Exception as e:  # reported by start() or the test
+            self.error = e
+        finally:
+            self._ready.set()
+
+    def start(self):
+        self._thread.start()
+        if not self._ready.wait(10) or self.error:
+            raise RuntimeError(f'WebSocket client did not get going: {self.error!r}')
+        return self
+
+    def messages(self, type_=None):
+        with self._lock:
+            return [m for m in self._messages if type_ is None or m.get('type') == type_]
+
+    def stop(self):
+        self._stopping = True
+        self._thread.join(5)

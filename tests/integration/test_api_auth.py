@@ -260,6 +260,34 @@ def test_change_own_password(make_platform, broker):
     assert stored.startswith('$argon2id$') and 'new-admin-pass' not in stored
 
 
+def test_password_change_signs_out_other_sessions(make_platform, broker):
+    p = make_platform(broker)
+    admin = p.login()
+    r = p.api('POST', '/api/users', token=admin,
+              json={'username': 'operator', 'email': 'op@example.com',
+                    'password': 'operator-pass', 'role': 'viewer'})
+    assert r.status_code == 201
+    operator_id = r.json()['data']['id']
+    old = p.login('operator', 'operator-pass')
+    other = p.login()
+    time.sleep(1.1)  # tokens carry their issue time in whole seconds
+
+    r = p.api('PUT', '/api/auth/password', token=old,
+              json={'current_password': 'operator-pass', 'new_password': 'operator-pass-2'})
+    assert r.status_code == 200
+    fresh = r.json()['token']
+    assert p.api('GET', '/api/auth/me', token=old).status_code == 401
+    assert p.api('GET', '/api/auth/me', token=fresh).json()['data']['username'] == 'operator'
+    assert p.api('GET', '/api/auth/me', token=other).status_code == 200  # another user's
+
+    # An admin resetting the password revokes the user's tokens as well.
+    time.sleep(1.1)
+    r = p.api('PUT', f'/api/users/{operator_id}', token=other, json={'password': 'reset-pass-3'})
+    assert r.status_code == 200, r.text
+    assert p.api('GET', '/api/auth/me', token=fresh).status_code == 401
+    assert p.api('GET', '/api/auth/me', token=p.login('operator', 'reset-pass-3')).status_code == 200
+
+
 def test_legacy_bcrypt_hash_logs_in_and_is_upgraded(make_platform, broker):
     p = make_platform(broker)
     with warnings.catch_warnings():

@@ -8,11 +8,14 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <span>
 #include <string>
 #include <type_traits>
 
 #include "pg_test_database.hpp"
+#include "storage/postgres/pg_migrations.hpp"
 #include "storage/postgres/postgres_storage.hpp"
+#include "storage/sqlite/sqlite_migrations.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
 
 // In a test or SetUp: fails when no PostgreSQL test server is configured.
@@ -64,6 +67,11 @@ class SqliteBackend {
           return q.column_text(0);
         });
   }
+  // Statements without parameters, run as they are (an old schema, rows it held).
+  static void exec(Storage& s, const std::string& sql) {
+    static_cast<SqliteStorage&>(s).database().write([&](SqliteConnection& c) { c.exec(sql); });
+  }
+  static std::span<const Migration> migrations() { return sqlite_migrations(); }
 
  private:
   std::filesystem::path dir_;
@@ -92,6 +100,10 @@ class PostgresBackend {
           return q.string(0, 0);
         });
   }
+  static void exec(Storage& s, const std::string& sql) {
+    static_cast<PostgresStorage&>(s).pool().run([&](PgConnection& c) { c.exec(sql); });
+  }
+  static std::span<const Migration> migrations() { return pg_migrations(); }
 
  private:
   PgTestDatabase db_;

@@ -73,7 +73,8 @@ struct ApiFixture {
     storage = std::make_unique<SqliteStorage>(config.sqlite_path);
     storage->migrate();
     services = std::make_unique<PlatformServices>(PlatformServices{
-        config, clock, *storage, log, events, ingest, publisher, clock.now_ms() - 5000});
+        config, clock, *storage, log, events, ingest, publisher, clock.now_ms() - 5000,
+        leadership});
     admin_id = add_user("admin", "admin-pass-1", "admin");
     viewer_id = add_user("viewer", "viewer-pass-1", "viewer");
     app = std::make_unique<ApiApp>(*services, std::string(48, 'k') + "secret-for-tests");
@@ -132,6 +133,7 @@ struct ApiFixture {
   EventBus events;
   FixedIngestStatus ingest;
   NullPublisher publisher;
+  SoleInstance leadership;
   std::unique_ptr<PlatformServices> services;
   std::unique_ptr<ApiApp> app;
   std::int64_t admin_id = 0;

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 
 #include "ingest/message_parser.hpp"
@@ -147,4 +149,87 @@ TEST(MessageParser, RejectsDeepNestingAndLargePayloads) {
   small.max_payload = 100;
   EXPECT_EQ(rejected("SensorData/x", R"({"device_id":"a","pad":")" + std::string(200, 'x') + "\"}", small),
             RejectReason::too_large);
+}
+
+TEST(MessageParser, CommandResponse) {
+  auto m = ok("CommandResponse/Device0001",
+              R"({"command_id":"cmd-1.a:b_C","status":"success","result":{"uptime":42,"temp":21.5}})");
+  ASSERT_EQ(m.command_replies.size(), 1u);
+  const CommandReply& r = m.command_replies[0];
+  EXPECT_EQ(r.device_id, "Device0001");
+  EXPECT_EQ(r.command_id, "cmd-1.a:b_C");
+  EXPECT_EQ(r.status, "success");
+  EXPECT_EQ(r.result_json, R"({"uptime":42,"temp":21.5})");
+  EXPECT_EQ(r.received_at, kNow);
+  // A reply is no telemetry: nothing else comes out of it.
+  EXPECT_TRUE(m.readings.empty());
+  EXPECT_TRUE(m.sightings.empty());
+  EXPECT_TRUE(m.ota.empty());
+  const auto& filters = ingest_topic_filters();
+  EXPECT_NE(std::find(filters.begin(), filters.end(), "CommandResponse/+"), filters.end());
+}
+
+TEST(MessageParser, CommandResponseStatusIsSuccessOrFailed) {
+  auto status_of = [](std::string_view status) {
+    auto m =
+        ok("CommandResponse/d", R"({"command_id":"c1","status":")" + std::string(status) + "\"}");
+    return m.command_replies.empty() ? std::string("?") : m.command_replies[0].status;
+  };
+  for (std::string_view word : {"success", "ok", "done", "completed", "OK", "Done", "SUCCESS"})
+    EXPECT_EQ(status_of(word), "success") << word;
+  for (std::string_view word : {"failed", "error", "timeout", "", "okay", "ok "})
+    EXPECT_EQ(status_of(word), "failed") << word;
+}
+
+TEST(MessageParser, CommandResponseResultIsAnyJsonOrNothing) {
+  auto result_of = [](std::string_view result_field) {
+    auto m = ok("CommandResponse/d",
+                R"({"command_id":"c1","status":"ok")" + std::string(result_field) + "}");
+    return m.command_replies.empty() ? std::string("?") : m.command_replies[0].result_json;
+  };
+  EXPECT_EQ(result_of(""), "");
+  EXPECT_EQ(result_of(R"(,"result":null)"), "");
+  EXPECT_EQ(result_of(R"(,"result":"rebooting")"), R"("rebooting")");
+  EXPECT_EQ(result_of(R"(,"result":[1,2.5,true])"), "[1,2.5,true]");
+  EXPECT_EQ(result_of(R"(,"result":0)"), "0");
+}
+
+TEST(MessageParser, CommandResponseDeviceIdAsInOtaResponses) {
+  // As for OTA responses: the body's device_id when it has one, else the topic's.
+  auto m = ok("CommandResponse/topic-id",
+              R"({"device_id":"body-id","command_id":"c1","status":"ok"})");
+  EXPECT_EQ(m.command_replies.at(0).device_id, "body-id");
+  EXPECT_EQ(rejected("CommandResponse/", R"({"command_id":"c1","status":"ok"})"),
+            RejectReason::missing_id);
+  EXPECT_EQ(ok("CommandResponse/", R"({"device_id":"d","command_id":"c1","status":"ok"})")
+                .command_replies.at(0)
+                .device_id,
+            "d");
+  EXPECT_EQ(rejected("CommandResponse/d", R"({"device_id":"a/b","command_id":"c1","status":"ok"})"),
+            RejectReason::invalid_id);
+}
+
+TEST(MessageParser, CommandResponseRejectsBadInput) {
+  auto with_id = [](std::string_view id_json) {
+    return R"({"status":"ok","command_id":)" + std::string(id_json) + "}";
+  };
+  EXPECT_EQ(rejected("CommandResponse/d", R"({"status":"ok"})"), RejectReason::missing_id);
+  EXPECT_EQ(rejected("CommandResponse/d", with_id("null")), RejectReason::missing_id);
+  EXPECT_EQ(rejected("CommandResponse/d", with_id("12")), RejectReason::invalid_id);
+  EXPECT_EQ(rejected("CommandResponse/d", with_id(R"("")")), RejectReason::invalid_id);
+  EXPECT_EQ(rejected("CommandResponse/d", with_id(R"("a b")")), RejectReason::invalid_id);
+  EXPECT_EQ(rejected("CommandResponse/d", with_id(R"("a/b")")), RejectReason::invalid_id);
+  EXPECT_EQ(rejected("CommandResponse/d", with_id("\"" + std::string(65, 'x') + "\"")),
+            RejectReason::invalid_id);
+  auto longest = ok("CommandResponse/d", with_id("\"" + std::string(64, 'x') + "\""));
+  EXPECT_EQ(longest.command_replies.size(), 1u);
+  EXPECT_EQ(rejected("CommandResponse/d", R"({"command_id":"c1"})"), RejectReason::invalid_field);
+  EXPECT_EQ(rejected("CommandResponse/d", R"({"command_id":"c1","status":1})"),
+            RejectReason::invalid_field);
+  EXPECT_EQ(rejected("CommandResponse/d", R"([{"command_id":"c1","status":"ok"}])"),
+            RejectReason::not_object);
+  EXPECT_EQ(rejected("CommandResponse/d", "ok"), RejectReason::not_json);
+  EXPECT_EQ(rejected("CommandResponse", R"({"command_id":"c1","status":"ok"})"),
+            RejectReason::unknown_topic);
+  EXPECT_EQ(rejected("CommandResponse/d/status", "offline"), RejectReason::unknown_topic);
 }

@@ -107,3 +107,19 @@ TYPED_TEST(UserStoreSuite, PasswordReplacementIsConditionalAndLoginIsRecorded) {
   this->users().record_login(a, 77);
   EXPECT_EQ(this->users().find_by_id(a)->last_login, 77);
 }
+
+TYPED_TEST(UserStoreSuite, NewPasswordRevokesEarlierTokensOnly) {
+  auto a = this->add("alice", "admin");
+  EXPECT_EQ(this->users().find_by_id(a)->tokens_valid_after, 0);
+  UserChanges email;
+  email.email = "a2@x.io";
+  ASSERT_EQ(this->users().update(a, email, 10'500), UserWriteResult::ok);
+  EXPECT_EQ(this->users().find_by_id(a)->tokens_valid_after, 0);
+  UserChanges password;
+  password.password_hash = "h2";
+  ASSERT_EQ(this->users().update(a, password, 12'345), UserWriteResult::ok);
+  EXPECT_EQ(this->users().find_by_id(a)->tokens_valid_after, 12'000);  // whole seconds, as iat
+  // A rehash at login (same password, new algorithm) keeps the sessions.
+  this->users().replace_password_hash(a, "h2", "h3", 20'000);
+  EXPECT_EQ(this->users().find_by_id(a)->tokens_valid_after, 12'000);
+}

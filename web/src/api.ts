@@ -1,8 +1,8 @@
 // Every REST call the dashboard makes, in one place. Shapes follow the platform's contract:
 // a list is {success, count, data:[...]}, an item {success, data}, an error {success:false,
 // message} and a validation failure {success:false, errors:[{field, message}]}.
-// Calls the contract does not pin down (users, commands list, campaigns) are marked below so
-// they are easy to adjust.
+// Users, OTA campaigns and the commands list are the platform's own additions to the
+// original API; their shapes are the platform's (see web/README.md).
 import { session, type User } from './session';
 
 export interface FieldError {
@@ -148,42 +148,89 @@ export interface Reading {
 }
 
 export interface Firmware {
-  id?: number;
+  id: number;
   version: string;
-  device_type?: string;
+  device_type: string;
   description?: string;
   filename?: string;
-  file_path?: string;
-  file_url?: string;
-  url?: string;
   size?: number;
-  file_size?: number;
   sha256?: string;
-  checksum?: string;
+  manifest?: unknown;
+  signature?: string;
+  uploaded_by?: string;
   created_at?: string;
+  // Needs an admin token (or the signed link a device gets in its update message).
+  download_path?: string;
 }
 
-export interface OtaRecord {
-  id?: number;
+// pending -> sent -> accepted / downloading (progress) / installing -> success | failed |
+// timed_out | cancelled
+export interface OtaUpdate {
+  id: number;
   device_id: string;
-  firmware_version?: string;
-  status?: string;
+  firmware_id?: number | null;
+  firmware_version: string;
+  campaign_id?: number | null;
+  status: string;
   progress?: number | null;
   error?: string | null;
   created_at?: string;
   updated_at?: string;
-  timestamp?: string;
+  completed_at?: string | null;
 }
 
+export interface CampaignProgress {
+  targets: number;
+  started: number;
+  succeeded: number;
+  failed: number;
+  in_flight: number;
+}
+
+export interface Campaign {
+  id: number;
+  firmware_id: number;
+  firmware_version: string;
+  device_type: string;
+  device_ids: string[];
+  per_minute: number;
+  max_failure_ratio: number;
+  // running | completed | stopped | halted
+  status: string;
+  reason?: string;
+  created_by?: string;
+  created_at?: string;
+  updated_at?: string;
+  finished_at?: string | null;
+  progress: CampaignProgress;
+}
+
+export type NewCampaign = {
+  firmware_id: number;
+  per_minute?: number;
+  max_failure_ratio?: number;
+} & ({ device_type: string } | { device_ids: string[] });
+
+// pending -> sent -> success | failed | expired
 export interface CommandRecord {
-  command_id?: string;
-  id?: string | number;
+  id?: number;
+  command_id: string;
   device_id: string;
   command: string;
   params?: unknown;
-  status?: string;
+  status: string;
+  result?: unknown;
+  created_by?: string;
   created_at?: string;
-  timestamp?: string;
+  updated_at?: string;
+  expires_at?: string | null;
+}
+
+export interface CommandFilter {
+  device_id?: string;
+  status?: string;
+  limit?: number;
+  offset?: number;
 }
 
 export interface LogEntry {
@@ -259,41 +306,44 @@ export const api = {
   gateway: (id: string) => item<Gateway>('GET', `/api/gateways/${enc(id)}`),
   gatewayNodes: (id: string) => list<GatewayNode>(`/api/gateways/${enc(id)}/nodes`),
 
-  firmware: () => list<Firmware>('/api/ota/firmware'),
+  firmware: (device_type?: string) => list<Firmware>('/api/ota/firmware', { device_type }),
   uploadFirmware: (form: FormData) => item<Firmware>('POST', '/api/ota/firmware', { form }),
+  deleteFirmware: (id: number) => request<never>('DELETE', `/api/ota/firmware/${id}`),
+  // The image itself, with the admin's token (a plain link would carry none).
+  async downloadFirmware(f: Firmware): Promise<Blob> {
+    const headers: Record<string, string> = {};
+    const token = session.token();
+    if (token) headers.Authorization = `Bearer ${token}`;
+    const res = await fetch(f.download_path ?? `/firmware/${enc(f.filename ?? '')}`, { headers });
+    if (res.status === 401) session.expire('Your session has expired. Please log in again.');
+    if (!res.ok) throw new ApiError(res.status, `Download failed (HTTP ${res.status})`);
+    return res.blob();
+  },
+  // The firmware is the one of this version for the device's type.
   triggerUpdate: (device_id: string, firmware_version: string, firmware_url?: string) =>
-    item<OtaRecord>('POST', '/api/ota/update', {
+    item<OtaUpdate>('POST', '/api/ota/update', {
       json: firmware_url ? { device_id, firmware_version, firmware_url } : { device_id, firmware_version },
     }),
-  otaHistory: (device_id: string) => list<OtaRecord>(`/api/ota/history/${enc(device_id)}`),
-  // Not in the contract: a campaign is one update per device, started here one after the
-  // other. Returns the devices whose update could not be started.
-  async startCampaign(
-    deviceIds: string[],
-    firmware_version: string,
-    onStarted: (device_id: string, status: string) => void,
-  ): Promise<{ device_id: string; message: string }[]> {
-    const failures: { device_id: string; message: string }[] = [];
-    for (const id of deviceIds) {
-      try {
-        const record = await api.triggerUpdate(id, firmware_version);
-        onStarted(id, typeof record?.status === 'string' && record.status ? record.status : 'sent');
-      } catch (e) {
-        if (e instanceof ApiError && e.status === 401) throw e;
-        failures.push({ device_id: id, message: e instanceof Error ? e.message : String(e) });
-      }
-    }
-    return failures;
-  },
+  otaHistory: (device_id: string, paging: { limit?: number; offset?: number } = {}) =>
+    page<OtaUpdate>(`/api/ota/history/${enc(device_id)}`, paging),
 
-  sendCommand: (device_id: string, command: string, params: Record<string, unknown>) =>
-    item<CommandRecord>('POST', '/api/commands/send', { json: { device_id, command, params } }),
-  // Not in the contract: the list of commands sent, optionally for one device.
-  commands: (device_id?: string) => list<CommandRecord>('/api/commands', { device_id }),
+  campaigns: () => list<Campaign>('/api/ota/campaigns'),
+  campaign: (id: number) => item<Campaign>('GET', `/api/ota/campaigns/${id}`),
+  campaignUpdates: (id: number) => list<OtaUpdate>(`/api/ota/campaigns/${id}/updates`),
+  createCampaign: (campaign: NewCampaign) => item<Campaign>('POST', '/api/ota/campaigns', { json: campaign }),
+  stopCampaign: (id: number) => item<Campaign>('POST', `/api/ota/campaigns/${id}/stop`),
+
+  sendCommand: (device_id: string, command: string, params: Record<string, unknown>, timeout?: number) =>
+    item<CommandRecord>('POST', '/api/commands/send', {
+      json: timeout ? { device_id, command, params, timeout } : { device_id, command, params },
+    }),
+  // Newest first.
+  commands: (filter: CommandFilter = {}) => page<CommandRecord>('/api/commands', { ...filter }),
+  command: (command_id: string) => item<CommandRecord>('GET', `/api/commands/${enc(command_id)}`),
 
   logs: (filter: LogFilter) => page<LogEntry>('/api/logs', { ...filter }),
 
-  // Not in the contract: user management, admins only.
+  // User management, admins only.
   users: () => list<User & { last_login?: string | null; created_at?: string }>('/api/users'),
   createUser: (user: NewUser) => item<User>('POST', '/api/users', { json: user }),
   updateUser: (id: number, changes: Partial<Omit<NewUser, 'username'>>) =>

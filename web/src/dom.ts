@@ -60,12 +60,13 @@ export function badge(status: string | null | undefined): HTMLSpanElement {
   const tone =
     s === 'online' || s === 'active' || s === 'success' || s === 'completed' || s === 'delivered'
       ? 'ok'
-      : s === 'offline' || s === 'failed' || s === 'error' || s === 'rejected' || s === 'timeout'
+      : s === 'offline' || s === 'failed' || s === 'error' || s === 'rejected' || s === 'timeout' || s === 'timed_out' || s === 'halted' || s === 'expired'
         ? 'bad'
-        : s === 'unknown'
+        : s === 'unknown' || s === 'stopped' || s === 'cancelled'
           ? 'muted'
           : 'busy';
-  return h('span', { class: ['badge', `badge-${tone}`], 'data-status': s }, s === 'active' ? 'online' : s);
+  const text = s === 'active' ? 'online' : s.replace(/_/g, ' ');
+  return h('span', { class: ['badge', `badge-${tone}`], 'data-status': s }, text);
 }
 
 export function field(label: string, control: HTMLElement, hint?: string): HTMLLabelElement {

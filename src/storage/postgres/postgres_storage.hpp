@@ -7,10 +7,13 @@
 #include <string>
 
 #include "storage/postgres/pg_pool.hpp"
+#include "storage/postgres/postgres_command_store.hpp"
 #include "storage/postgres/postgres_device_store.hpp"
+#include "storage/postgres/postgres_firmware_store.hpp"
 #include "storage/postgres/postgres_gateway_store.hpp"
 #include "storage/postgres/postgres_log_store.hpp"
 #include "storage/postgres/postgres_node_store.hpp"
+#include "storage/postgres/postgres_ota_store.hpp"
 #include "storage/postgres/postgres_reading_store.hpp"
 #include "storage/postgres/postgres_stats_store.hpp"
 #include "storage/postgres/postgres_telemetry_store.hpp"
@@ -35,6 +38,9 @@ class PostgresStorage final : public Storage {
   LogStore& logs() override { return logs_; }
   UserStore& users() override { return users_; }
   StatsStore& stats() override { return stats_; }
+  FirmwareStore& firmware() override { return firmware_; }
+  OtaStore& ota() override { return ota_; }
+  CommandStore& commands() override { return commands_; }
 
   PgPool& pool() { return pool_; }
 
@@ -48,6 +54,9 @@ class PostgresStorage final : public Storage {
   PostgresLogStore logs_{pool_};
   PostgresUserStore users_{pool_};
   PostgresStatsStore stats_{pool_};
+  PostgresFirmwareStore firmware_{pool_};
+  PostgresOtaStore ota_{pool_};
+  PostgresCommandStore commands_{pool_};
 };
 
 // conninfo: a postgresql:// URI or a libpq key=value string (Config::database_url).

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <tuple>
 
+#include "cluster/batch_announcer.hpp"
 #include "domain/ota_status.hpp"
 #include "storage/postgres/pg_copy_rows.hpp"
 #include "storage/postgres/pg_migrations.hpp"
@@ -68,13 +69,18 @@ constexpr Statement kOtaResponse{
 constexpr Statement kSetFirmwareVersion{
     "ingest_firmware_version",
     "UPDATE devices SET firmware_version = $2, updated_at = $3 WHERE device_id = $1"};
+// A reply to an unknown, someone else's or already settled command changes nothing.
+constexpr Statement kCompleteCommand{
+    "ingest_command_reply",
+    "UPDATE commands SET status = $3, result = NULLIF($4::text, ''), updated_at = $5"
+    " WHERE command_id = $1 AND device_id = $2 AND status IN ('pending', 'sent')"};
 constexpr Statement kInsertLog{
     "ingest_log",
     "INSERT INTO logs(category, level, source, message, details, timestamp)"
     " VALUES ($1, $2, $3, $4, $5, $6)"};
 constexpr Statement kIngestStatements[] = {
-    kUpsertDevice,    kUpsertGateway, kUpsertNode,         kSetDeviceStatus, kSetGatewayStatus,
-    kSetNodeStatus,   kOtaResponse,   kSetFirmwareVersion, kInsertLog};
+    kUpsertDevice,  kUpsertGateway, kUpsertNode,         kSetDeviceStatus, kSetGatewayStatus,
+    kSetNodeStatus, kOtaResponse,   kSetFirmwareVersion, kCompleteCommand, kInsertLog};
 
 const std::string kCopyReadings =
     "COPY sensor_data(source_type, source_id, gateway_id, type, value, data, timestamp,"
@@ -169,6 +175,10 @@ void PostgresTelemetryStore::ensure_partitions(PgConnection& c,
 
 void PostgresTelemetryStore::apply_once(PgConnection& c, const IngestBatch& batch) {
   for (const Statement& s : kIngestStatements) c.prepare_once(s.name, s.sql);
+  // Other instances hear of the batch by NOTIFY in this transaction, so only what commits
+  // travels (cluster/batch_announcer.hpp: nothing unless instances share the database).
+  const std::vector<std::string> announcements = batch_announcements(batch);
+  if (!announcements.empty()) c.prepare_once("ingest_announce", "SELECT pg_notify($1, $2)");
 
   PgTransaction tx(c);
   {
@@ -210,6 +220,14 @@ void PostgresTelemetryStore::apply_once(PgConnection& c, const IngestBatch& batc
                       PgParams().add(o.device_id).add(o.firmware_version).add(o.received_at));
       }
     }
+    for (const CommandReply& r : batch.command_replies) {
+      pipeline.send(kCompleteCommand.name, PgParams()
+                                               .add(r.command_id)
+                                               .add(r.device_id)
+                                               .add(r.status)
+                                               .add(r.result_json)
+                                               .add(r.received_at));
+    }
     for (const LogEntry& l : batch.logs) {
       pipeline.send(kInsertLog.name, PgParams()
                                          .add(l.category)
@@ -219,6 +237,8 @@ void PostgresTelemetryStore::apply_once(PgConnection& c, const IngestBatch& batc
                                          .add(l.details_json)
                                          .add(l.timestamp));
     }
+    for (const std::string& a : announcements)
+      pipeline.send("ingest_announce", PgParams().add(kClusterChannel).add(a));
     pipeline.finish();
   }
   if (!batch.readings.empty()) {

@@ -4,8 +4,8 @@ namespace blazeiot {
 namespace {
 
 constexpr const char* kSelect =
-    "SELECT id, username, email, password_hash, role, created_at, updated_at, last_login"
-    " FROM users";
+    "SELECT id, username, email, password_hash, role, created_at, updated_at, last_login,"
+    " tokens_valid_after FROM users";
 
 User read_user(const PgResult& q, int row) {
   User u;
@@ -17,6 +17,7 @@ User read_user(const PgResult& q, int row) {
   u.created_at = q.int64(row, 5);
   u.updated_at = q.int64(row, 6);
   u.last_login = q.opt_int64(row, 7);
+  u.tokens_valid_after = q.int64(row, 8);
   return u;
 }
 
@@ -100,8 +101,11 @@ UserWriteResult PostgresUserStore::update(std::int64_t id, const UserChanges& ch
       return UserWriteResult::last_admin;
     c.query(
         "UPDATE users SET email = COALESCE($2, email), role = COALESCE($3, role),"
-        " password_hash = COALESCE($4, password_hash), updated_at = $5 WHERE id = $1",
-        PgParams().add(id).add(ch.email).add(ch.role).add(ch.password_hash).add(now));
+        " password_hash = COALESCE($4, password_hash), updated_at = $5,"
+        " tokens_valid_after = CASE WHEN $4::text IS NULL THEN tokens_valid_after ELSE $6 END"
+        " WHERE id = $1",
+        PgParams().add(id).add(ch.email).add(ch.role).add(ch.password_hash).add(now).add(
+            now / 1000 * 1000));
     tx.commit();
     return UserWriteResult::ok;
   });

@@ -129,6 +129,46 @@ CREATE TABLE logs (
 CREATE INDEX logs_time ON logs(timestamp);
 CREATE INDEX logs_category_time ON logs(category, timestamp);
 )sql"},
+    {2, "signed firmware manifests, OTA campaigns, OTA and command indexes, token revocation",
+     R"sql(
+ALTER TABLE firmware ADD COLUMN manifest TEXT NOT NULL DEFAULT '';
+
+-- Tokens issued before this instant (ms) are refused: set when the password changes.
+ALTER TABLE users ADD COLUMN tokens_valid_after INTEGER NOT NULL DEFAULT 0;
+
+-- A finished campaign outlives its firmware: the version stays, the id goes NULL.
+CREATE TABLE ota_campaigns (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  firmware_id INTEGER REFERENCES firmware(id) ON DELETE SET NULL,
+  firmware_version TEXT NOT NULL,
+  device_type TEXT NOT NULL DEFAULT '',
+  per_minute INTEGER NOT NULL,
+  max_failure_ratio REAL NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'stopped', 'halted')),
+  reason TEXT NOT NULL DEFAULT '',
+  created_by TEXT NOT NULL DEFAULT '',
+  base_url TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  finished_at INTEGER
+);
+
+CREATE TABLE ota_campaign_targets (
+  campaign_id INTEGER NOT NULL REFERENCES ota_campaigns(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  device_id TEXT NOT NULL,
+  PRIMARY KEY (campaign_id, device_id),
+  UNIQUE (campaign_id, position)
+);
+
+-- A campaign's updates (progress, and which targets have one yet).
+CREATE INDEX ota_history_campaign ON ota_history(campaign_id, device_id);
+-- Deleting a firmware sets its history rows' firmware_id NULL, and firmware_in_use asks.
+CREATE INDEX ota_history_firmware ON ota_history(firmware_id);
+-- Only open updates can time out, and few are open at any time.
+CREATE INDEX ota_history_open ON ota_history(created_at) WHERE completed_at IS NULL;
+CREATE INDEX commands_status_expiry ON commands(status, expires_at);
+)sql"},
 };
 
 }  // namespace

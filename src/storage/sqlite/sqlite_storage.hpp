@@ -3,10 +3,13 @@
 #include <string>
 
 #include "storage/sqlite/sqlite_database.hpp"
+#include "storage/sqlite/sqlite_command_store.hpp"
 #include "storage/sqlite/sqlite_device_store.hpp"
+#include "storage/sqlite/sqlite_firmware_store.hpp"
 #include "storage/sqlite/sqlite_gateway_store.hpp"
 #include "storage/sqlite/sqlite_log_store.hpp"
 #include "storage/sqlite/sqlite_node_store.hpp"
+#include "storage/sqlite/sqlite_ota_store.hpp"
 #include "storage/sqlite/sqlite_reading_store.hpp"
 #include "storage/sqlite/sqlite_stats_store.hpp"
 #include "storage/sqlite/sqlite_telemetry_store.hpp"
@@ -30,6 +33,9 @@ class SqliteStorage final : public Storage {
   LogStore& logs() override { return logs_; }
   UserStore& users() override { return users_; }
   StatsStore& stats() override { return stats_; }
+  FirmwareStore& firmware() override { return firmware_; }
+  OtaStore& ota() override { return ota_; }
+  CommandStore& commands() override { return commands_; }
 
   SqliteDatabase& database() { return db_; }
 
@@ -43,6 +49,9 @@ class SqliteStorage final : public Storage {
   SqliteLogStore logs_{db_};
   SqliteUserStore users_{db_};
   SqliteStatsStore stats_{db_};
+  SqliteFirmwareStore firmware_{db_};
+  SqliteOtaStore ota_{db_};
+  SqliteCommandStore commands_{db_};
 };
 
 }  // namespace blazeiot

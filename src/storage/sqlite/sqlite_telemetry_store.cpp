@@ -18,6 +18,7 @@ struct IngestStatements {
   SqliteStatement update_open_ota;
   SqliteStatement insert_ota;
   SqliteStatement set_firmware_version;
+  SqliteStatement complete_command;
   SqliteStatement insert_log;
 
   explicit IngestStatements(SqliteConnection& c)
@@ -59,6 +60,10 @@ struct IngestStatements {
             " created_at, updated_at, completed_at) VALUES (?1, ?7, ?2, ?3, ?4, ?5, ?5, ?6)")),
         set_firmware_version(c.prepare(
             "UPDATE devices SET firmware_version=?2, updated_at=?3 WHERE device_id=?1")),
+        // A reply to an unknown, someone else's or already settled command changes nothing.
+        complete_command(c.prepare(
+            "UPDATE commands SET status=?3, result=NULLIF(?4, ''), updated_at=?5"
+            " WHERE command_id=?1 AND device_id=?2 AND status IN ('pending', 'sent')")),
         insert_log(c.prepare(
             "INSERT INTO logs(category, level, source, message, details, timestamp)"
             " VALUES (?,?,?,?,?,?)")) {}
@@ -139,6 +144,14 @@ void SqliteTelemetryStore::apply(const IngestBatch& batch) {
             .bind(3, o.received_at)
             .run();
       }
+    }
+    for (const CommandReply& r : batch.command_replies) {
+      s.complete_command.bind(1, r.command_id)
+          .bind(2, r.device_id)
+          .bind(3, r.status)
+          .bind(4, r.result_json)
+          .bind(5, r.received_at)
+          .run();
     }
     for (const LogEntry& l : batch.logs) {
       s.insert_log.bind(1, l.category)

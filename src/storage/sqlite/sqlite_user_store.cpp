@@ -4,8 +4,8 @@ namespace blazeiot {
 namespace {
 
 constexpr const char* kColumns =
-    "SELECT id, username, email, password_hash, role, created_at, updated_at, last_login"
-    " FROM users";
+    "SELECT id, username, email, password_hash, role, created_at, updated_at, last_login,"
+    " tokens_valid_after FROM users";
 
 User read_user(const SqliteStatement& q) {
   User u;
@@ -17,6 +17,7 @@ User read_user(const SqliteStatement& q) {
   u.created_at = q.column_int(5);
   u.updated_at = q.column_int(6);
   u.last_login = q.column_opt_int(7);
+  u.tokens_valid_after = q.column_int(8);
   return u;
 }
 
@@ -95,12 +96,15 @@ UserWriteResult SqliteUserStore::update(std::int64_t id, const UserChanges& ch, 
       return UserWriteResult::last_admin;
     c.prepare(
          "UPDATE users SET email = COALESCE(?2, email), role = COALESCE(?3, role),"
-         " password_hash = COALESCE(?4, password_hash), updated_at = ?5 WHERE id = ?1")
+         " password_hash = COALESCE(?4, password_hash), updated_at = ?5,"
+         " tokens_valid_after = CASE WHEN ?4 IS NULL THEN tokens_valid_after ELSE ?6 END"
+         " WHERE id = ?1")
         .bind(1, id)
         .bind(2, ch.email)
         .bind(3, ch.role)
         .bind(4, ch.password_hash)
         .bind(5, now)
+        .bind(6, now / 1000 * 1000)
         .run();
     tx.commit();
     return UserWriteResult::ok;

@@ -1,6 +1,6 @@
 // One device: what it is, its latest values, a live chart of its readings with a history range
 // picker, and its firmware update history.
-import { ApiError, api, errorMessage, type Device, type OtaRecord, type Reading } from '../api';
+import { ApiError, api, errorMessage, type Device, type OtaUpdate, type Reading } from '../api';
 import type { AppContext, Page } from '../app';
 import { LiveChart, measurements, type Sample } from '../components/chart';
 import { badge, emptyRow, field, h, replaceChildren } from '../dom';
@@ -12,6 +12,8 @@ interface Range {
   // Length of a rolling window ending now; null for the custom range.
   span: number | null;
 }
+
+const kOtaPage = 10;
 
 const kRanges: Range[] = [
   { label: 'Live (1 h)', span: 3600_000 },
@@ -116,7 +118,7 @@ export function devicePage(ctx: AppContext, params: Record<string, string>): Pag
       h('dd', { title: dateTime(latestAt) }, ago(latestAt)),
     );
   };
-  const paintOta = (rows: OtaRecord[]) => {
+  const paintOta = (rows: OtaUpdate[]) => {
     replaceChildren(
       otaBody,
       rows.length === 0
@@ -124,12 +126,12 @@ export function devicePage(ctx: AppContext, params: Record<string, string>): Pag
         : rows.map((r) =>
             h(
               'tr',
-              null,
-              h('td', null, dateTime(r.updated_at ?? r.created_at ?? r.timestamp)),
-              h('td', null, r.firmware_version ?? '—'),
+              { 'data-update-id': String(r.id), 'data-status': r.status },
+              h('td', { title: `started ${dateTime(r.created_at)}` }, dateTime(r.updated_at ?? r.created_at)),
+              h('td', null, r.firmware_version ?? '—', r.campaign_id ? h('small', { class: 'muted' }, ` · campaign #${r.campaign_id}`) : null),
               h('td', null, badge(r.status)),
-              h('td', null, typeof r.progress === 'number' ? `${Math.round(r.progress)} %` : ''),
-              h('td', null, r.error ?? ''),
+              h('td', { class: 'num' }, typeof r.progress === 'number' ? `${Math.round(r.progress)} %` : ''),
+              h('td', { class: 'tone-bad' }, r.error ?? ''),
             ),
           ),
     );
@@ -184,12 +186,30 @@ export function devicePage(ctx: AppContext, params: Record<string, string>): Pag
       chartNote.textContent = `Could not load readings: ${errorMessage(e)}`;
     }
   };
+  let otaOffset = 0;
+  let otaGeneration = 0;
+  const otaNote = h('p', { class: 'muted small', 'data-testid': 'ota-history-status' });
+  const otaPrev = h('button', { type: 'button', class: 'btn btn-small', disabled: true, onclick: () => ((otaOffset = Math.max(0, otaOffset - kOtaPage)), void loadOta()) }, '← Newer');
+  const otaNext = h('button', { type: 'button', class: 'btn btn-small', disabled: true, onclick: () => ((otaOffset += kOtaPage), void loadOta()) }, 'Older →');
   const loadOta = async () => {
+    const mine = ++otaGeneration;
     try {
-      paintOta(await api.otaHistory(id));
+      const { data, total } = await api.otaHistory(id, { limit: kOtaPage, offset: otaOffset });
+      if (mine !== otaGeneration) return;
+      paintOta(data);
+      const last = otaOffset + data.length;
+      otaNote.textContent = data.length ? `Updates ${otaOffset + 1}–${last}${total !== null ? ` of ${total}` : ''}` : '';
+      otaPrev.disabled = otaOffset === 0;
+      otaNext.disabled = total !== null ? last >= total : data.length < kOtaPage;
     } catch {
+      if (mine !== otaGeneration) return;
       replaceChildren(otaBody, emptyRow(5, 'The firmware update history is not available.'));
     }
+  };
+  let otaTimer: number | undefined;
+  const scheduleOta = () => {
+    window.clearTimeout(otaTimer);
+    otaTimer = window.setTimeout(() => void loadOta(), 150);
   };
 
   const offs = [
@@ -224,7 +244,7 @@ export function devicePage(ctx: AppContext, params: Record<string, string>): Pag
         device.firmware_version = str(p.firmware_version) ?? device.firmware_version;
         paintInfo();
       }
-      void loadOta();
+      scheduleOta();
     }),
   ];
   const tick = window.setInterval(() => {
@@ -271,8 +291,14 @@ export function devicePage(ctx: AppContext, params: Record<string, string>): Pag
       h(
         'div',
         { class: 'table-wrap' },
-        h('table', null, h('thead', null, h('tr', null, ...['When', 'Version', 'Status', 'Progress', 'Error'].map((t) => h('th', null, t)))), otaBody),
+        h(
+          'table',
+          { 'data-testid': 'ota-history-table' },
+          h('thead', null, h('tr', null, ...['Updated', 'Version', 'Status', 'Progress', 'Error'].map((t) => h('th', null, t)))),
+          otaBody,
+        ),
       ),
+      h('div', { class: 'pager' }, otaPrev, otaNote, otaNext),
     ),
   );
 
@@ -286,6 +312,7 @@ export function devicePage(ctx: AppContext, params: Record<string, string>): Pag
     destroy() {
       offs.forEach((off) => off());
       window.clearInterval(tick);
+      window.clearTimeout(otaTimer);
       chart.destroy();
     },
   };

@@ -24,6 +24,8 @@ import {
 const DEVICE = 'E2EDevice01';
 const GATEWAY = 'E2EGateway01';
 const NODE_MAC = '58:8c:81:ab:a6:16';
+const FLEET = ['E2EFleet01', 'E2EFleet02', 'E2EFleet03'];
+const FLEET_TYPE = 'E2E-C3';
 const VIEWER = { username: 'viewer1', email: 'viewer1@example.com', password: 'viewer-pass-1', role: 'viewer' };
 
 let dir;
@@ -84,8 +86,52 @@ async function waitLive(p) {
   await p.locator('.live-badge[data-state=open]').waitFor({ timeout: 10_000 });
 }
 
+async function uploadFirmware(p, { file, version, deviceType, description }) {
+  await p.locator('[data-testid=upload-form] input[type=file]').setInputFiles(file);
+  await p.locator('[data-testid=upload-form] input[name=version]').fill(version);
+  await p.locator('[data-testid=upload-form] input[name=device_type]').fill(deviceType);
+  await p.locator('[data-testid=upload-form] input[name=description]').fill(description);
+  await p.locator('[data-testid=upload-form] button[type=submit]').click();
+  await p.locator(`[data-testid=firmware-list] tr[data-version="${version}"][data-device-type="${deviceType}"]`).waitFor({ timeout: 5000 });
+}
+
+const sha256 = (buf) => crypto.createHash('sha256').update(buf).digest('hex');
+
+function firmwareImage(name, size) {
+  const image = crypto.randomBytes(size);
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, image);
+  return { image, file, sha256: sha256(image) };
+}
+
+// What a device does with an update message: check the manifest's signature against the
+// platform's public key, then fetch the image through the signed link it was given, without
+// any token, resuming with a Range request halfway, and check its hash.
+async function deviceDownload(order, publicKey) {
+  const manifest = JSON.stringify({ device_type: order.manifest.device_type, version: order.manifest.version, size: order.size, sha256: order.sha256 });
+  assert.equal(manifest, JSON.stringify(order.manifest), 'manifest fields in their signed order');
+  const key = crypto.createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey, 'base64').toString('base64url') }, format: 'jwk' });
+  assert.ok(crypto.verify(null, Buffer.from(manifest), key, Buffer.from(order.signature, 'base64')), 'manifest signature verifies');
+  const link = new URL(order.firmware_url, base);
+  assert.ok(link.searchParams.get('signature') && link.searchParams.get('expires'), `signed link: ${order.firmware_url}`);
+  const half = Math.floor(order.size / 2);
+  const first = await fetch(link, { headers: { Range: `bytes=0-${half - 1}` } });
+  assert.equal(first.status, 206, `GET ${link} with Range`);
+  assert.equal(first.headers.get('content-range'), `bytes 0-${half - 1}/${order.size}`);
+  const a = Buffer.from(await first.arrayBuffer());
+  const rest = await fetch(link, { headers: { Range: `bytes=${half}-` } });
+  assert.equal(rest.status, 206);
+  const b = Buffer.from(await rest.arrayBuffer());
+  const got = Buffer.concat([a, b]);
+  assert.equal(got.length, order.size);
+  assert.equal(sha256(got), order.sha256);
+  return got;
+}
+
 describe('BlazeIoT dashboard', () => {
   before(async () => {
+    // Only this run's screenshots: a renamed page must not leave an old picture behind.
+    fs.rmSync(screenshotDir, { recursive: true, force: true });
     dir = tempDir('blazeiot-e2e-');
     const mq = await startMosquitto(dir);
     mqttPort = mq.port;
@@ -192,53 +238,147 @@ describe('BlazeIoT dashboard', () => {
 
   it('uploads firmware, starts an update and follows it live', async () => {
     await page.goto(`${base}#/ota`);
-    const image = crypto.randomBytes(4096);
-    const file = path.join(dir, 'e2e-fw.bin');
-    fs.writeFileSync(file, image);
-    await page.locator('[data-testid=upload-form] input[type=file]').setInputFiles(file);
-    await page.locator('[data-testid=upload-form] input[name=version]').fill('2.0.0');
-    await page.locator('[data-testid=upload-form] input[name=device_type]').fill('ESP32');
-    await page.locator('[data-testid=upload-form] input[name=description]').fill('end-to-end image');
-    await page.locator('[data-testid=upload-form] button[type=submit]').click();
-    await page.locator('[data-testid=firmware-list] tr[data-version="2.0.0"]').waitFor({ timeout: 5000 });
+    const { image, file } = firmwareImage('e2e-fw.bin', 64 * 1024 + 123);
+    await uploadFirmware(page, { file, version: '2.0.0', deviceType: 'ESP32', description: 'end-to-end image' });
+    const publicKey = (await apiCall(page, 'GET', '/api/ota/public-key')).body?.data?.public_key;
+    assert.ok(publicKey, 'GET /api/ota/public-key');
 
     const device = await subscribe(mqttPort, `OTA/${DEVICE}/update`);
     try {
       await waitLive(page);
-      await page.locator('[data-testid=ota-form] select').selectOption('2.0.0');
+      await page.locator('[data-testid=ota-form] select[name=firmware_id]').selectOption({ label: '2.0.0 · ESP32' });
       await page.locator(`[data-testid=ota-targets] input[value="${DEVICE}"]`).check();
+      assert.equal(await page.locator('[data-testid=ota-start]').textContent(), 'Start update');
       await page.locator('[data-testid=ota-start]').click();
 
-      const msg = await device.next(5000);
-      const order = JSON.parse(msg.payload);
+      const order = JSON.parse((await device.next(5000)).payload);
       assert.equal(order.device_id, DEVICE);
       assert.equal(order.firmware_version, '2.0.0');
-      assert.ok(order.firmware_url, 'the update names a firmware_url');
+      assert.equal(order.size, image.length);
+      assert.equal(order.sha256, sha256(image));
+      assert.ok(order.update_id, 'the update message names its update_id');
       const job = page.locator(`[data-testid=ota-jobs] tr[data-device-id="${DEVICE}"]`);
       await job.waitFor({ timeout: 2000 });
 
-      // The simulated device fetches the image it was told about and checks it.
-      const download = await fetch(new URL(order.firmware_url, base));
-      assert.equal(download.status, 200, `GET ${order.firmware_url}`);
-      const got = Buffer.from(await download.arrayBuffer());
-      assert.equal(crypto.createHash('sha256').update(got).digest('hex'), crypto.createHash('sha256').update(image).digest('hex'));
+      // The link is signed: without its signature it needs a token, with a wrong one it is refused.
+      const link = new URL(order.firmware_url, base);
+      assert.equal((await fetch(`${link.origin}${link.pathname}`)).status, 401);
+      const forged = new URL(link);
+      forged.searchParams.set('signature', 'A'.repeat(forged.searchParams.get('signature').length));
+      assert.equal((await fetch(forged)).status, 403);
+      assert.ok((await deviceDownload(order, publicKey)).equals(image));
 
       const respond = (body) => publish(mqttPort, `OTA/${DEVICE}/response`, { device_id: DEVICE, firmware_version: '2.0.0', ...body });
       await respond({ status: 'downloading', progress: 40 });
       await page.locator(`[data-testid=ota-jobs] tr[data-device-id="${DEVICE}"][data-status=downloading]`).waitFor({ timeout: 3000 });
+      assert.equal(await job.locator('progress').evaluate((el) => el.value), 40);
       await shot(page, '05-ota-downloading');
       await respond({ status: 'success', progress: 100 });
       await page.locator(`[data-testid=ota-jobs] tr[data-device-id="${DEVICE}"][data-status=success]`).waitFor({ timeout: 3000 });
-      assert.match(await job.locator('[data-testid=ota-history]').textContent(), /downloading → success/);
+      assert.match(await job.locator('[data-testid=ota-history]').textContent(), /sent → downloading → success$/);
       await shot(page, '06-ota-success');
     } finally {
       await device.stop();
     }
     await page.goto(`${base}#/devices/${DEVICE}`);
     await page.locator('[data-testid=device-firmware]').filter({ hasText: '2.0.0' }).waitFor({ timeout: 5000 });
+    await page.locator('[data-testid=ota-history-table] tr[data-status=success]').filter({ hasText: '2.0.0' }).waitFor({ timeout: 5000 });
+    assert.match(await page.locator('[data-testid=ota-history-status]').textContent(), /Updates 1–1 of 1/);
   });
 
-  it('sends a command that reaches the device', async () => {
+  it('deletes firmware that is not in use', async () => {
+    await page.goto(`${base}#/ota`);
+    const { file } = firmwareImage('e2e-unused.bin', 1000);
+    await uploadFirmware(page, { file, version: '0.0.1', deviceType: 'ESP32', description: 'to be deleted' });
+    const row = page.locator('[data-testid=firmware-list] tr[data-version="0.0.1"]');
+    page.once('dialog', (d) => d.accept());
+    await row.locator('button[data-action=delete]').click();
+    await row.waitFor({ state: 'detached', timeout: 5000 });
+    const list = await apiCall(page, 'GET', '/api/ota/firmware?device_type=ESP32');
+    assert.deepEqual(list.body.data.map((f) => f.version), ['2.0.0']);
+  });
+
+  it('runs a campaign over a device type and shows its progress live', async () => {
+    for (const id of FLEET) {
+      const r = await apiCall(page, 'POST', '/api/devices', { device_id: id, name: `Fleet ${id.slice(-2)}`, type: FLEET_TYPE });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+    }
+    const publicKey = (await apiCall(page, 'GET', '/api/ota/public-key')).body.data.public_key;
+    // The page is already #/ota: load it afresh so that it knows the new devices.
+    await page.reload();
+    await page.evaluate(() => (window.__noReload = true));
+    const { file, sha256: sum } = firmwareImage('e2e-fleet.bin', 20_000);
+    await uploadFirmware(page, { file, version: '3.1.0', deviceType: FLEET_TYPE, description: 'fleet image' });
+    const fleet = await subscribe(mqttPort, 'OTA/+/update');
+    try {
+      await waitLive(page);
+      await page.locator('[data-testid=ota-form] select[name=firmware_id]').selectOption({ label: `3.1.0 · ${FLEET_TYPE}` });
+      await page.locator('[data-testid=ota-form] input[name=target_mode][value=type]').check();
+      await page.locator('[data-testid=ota-form] input[name=per_minute]').fill('600');
+      await page.locator('[data-testid=ota-form] input[name=max_failure_percent]').fill('50');
+      assert.equal(await page.locator('[data-testid=ota-start]').textContent(), `Start campaign (3 ${FLEET_TYPE})`);
+      await page.locator('[data-testid=ota-start]').click();
+      const row = page.locator('[data-testid=campaign-list] tr.campaign-row').first();
+      await row.waitFor({ timeout: 3000 });
+      const campaignId = await row.getAttribute('data-campaign-id');
+
+      const orders = [];
+      for (let i = 0; i < FLEET.length; i++) orders.push(JSON.parse((await fleet.next(8000)).payload));
+      assert.deepEqual(orders.map((o) => o.device_id).sort(), FLEET);
+      for (const order of orders) {
+        assert.equal(order.sha256, sum);
+        await deviceDownload(order, publicKey);
+        await publish(mqttPort, `OTA/${order.device_id}/response`, { status: 'downloading', progress: 50, firmware_version: '3.1.0' });
+      }
+      const progress = row.locator('[data-testid=campaign-progress]');
+      await progress.filter({ hasText: '0 of 3 succeeded · 0 failed · 3 in flight · 3 started' }).waitFor({ timeout: 5000 });
+      assert.equal(await row.getAttribute('data-status'), 'running');
+      await row.locator('button', { hasText: 'Devices' }).click();
+      await page.locator(`tr.campaign-detail[data-campaign-id="${campaignId}"] tr[data-status=downloading]`).nth(2).waitFor({ timeout: 5000 });
+      await shot(page, '07-ota-campaign-running');
+
+      for (const order of orders) await publish(mqttPort, `OTA/${order.device_id}/response`, { status: 'success', progress: 100, firmware_version: '3.1.0' });
+      await progress.filter({ hasText: /^3 of 3 succeeded · 0 failed · 0 in flight/ }).waitFor({ timeout: 5000 });
+      await page.locator(`[data-testid=campaign-list] tr.campaign-row[data-campaign-id="${campaignId}"][data-status=completed]`).waitFor({ timeout: 8000 });
+      assert.equal(await page.locator(`tr.campaign-detail[data-campaign-id="${campaignId}"] tr[data-status=success]`).count(), 3);
+      assert.equal(await row.locator('button[data-action=stop]').count(), 0, 'no stop button on a finished campaign');
+      assert.equal(await page.evaluate(() => window.__noReload), true, 'the page was not reloaded');
+      await shot(page, '08-ota-campaign-completed');
+    } finally {
+      await fleet.stop();
+    }
+  });
+
+  it('stops a running campaign, and keeps its firmware while it is in use', async () => {
+    const { file } = firmwareImage('e2e-slow.bin', 5000);
+    await uploadFirmware(page, { file, version: '3.2.0', deviceType: FLEET_TYPE, description: 'slow rollout' });
+    await page.locator('[data-testid=ota-form] select[name=firmware_id]').selectOption({ label: `3.2.0 · ${FLEET_TYPE}` });
+    await page.locator('[data-testid=ota-form] input[name=target_mode][value=devices]').check();
+    for (const id of FLEET.slice(0, 2)) await page.locator(`[data-testid=ota-targets] input[value="${id}"]`).check();
+    await page.locator('[data-testid=ota-form] input[name=per_minute]').fill('1');
+    assert.equal(await page.locator('[data-testid=ota-start]').textContent(), 'Start campaign (2 devices)');
+    await page.locator('[data-testid=ota-start]').click();
+    const row = page.locator('[data-testid=campaign-list] tr.campaign-row[data-status=running]');
+    await row.waitFor({ timeout: 3000 });
+    await row.locator('[data-testid=campaign-progress]').filter({ hasText: '1 in flight · 1 started' }).waitFor({ timeout: 5000 });
+    const campaignId = await row.getAttribute('data-campaign-id');
+    page.once('dialog', (d) => d.accept());
+    await row.locator('button[data-action=stop]').click();
+    const stopped = page.locator(`[data-testid=campaign-list] tr.campaign-row[data-campaign-id="${campaignId}"][data-status=stopped]`);
+    await stopped.waitFor({ timeout: 5000 });
+    assert.match(await stopped.textContent(), /stopped by admin/);
+    assert.equal(await stopped.locator('button[data-action=stop]').count(), 0);
+    assert.equal((await apiCall(page, 'POST', `/api/ota/campaigns/${campaignId}/stop`)).status, 409);
+
+    // Its first device's update is still in flight, so the image stays.
+    page.once('dialog', (d) => d.accept());
+    await page.locator('[data-testid=firmware-list] tr[data-version="3.2.0"] button[data-action=delete]').click();
+    await page.locator('.toast-error', { hasText: /Not deleted/ }).waitFor({ timeout: 5000 });
+    assert.equal(await page.locator('[data-testid=firmware-list] tr[data-version="3.2.0"]').count(), 1);
+    await shot(page, '09-ota-campaign-stopped');
+  });
+
+  it('sends a command that reaches the device and shows its answer', async () => {
     const device = await subscribe(mqttPort, `CommandRequest/${DEVICE}`);
     try {
       await page.goto(`${base}#/commands?device=${DEVICE}`);
@@ -249,14 +389,29 @@ describe('BlazeIoT dashboard', () => {
       assert.equal(msg.device_id, DEVICE);
       assert.equal(msg.command, 'reboot');
       assert.deepEqual(msg.params, { delay: 5 });
+      assert.ok(msg.command_id, 'the request names its command_id');
+      const row = page.locator(`[data-testid=command-list] tr[data-command-id="${msg.command_id}"]`);
+      await row.waitFor({ timeout: 5000 });
+      await publish(mqttPort, `CommandResponse/${DEVICE}`, { command_id: msg.command_id, status: 'success', result: { rebooted: true, uptime: 0 } });
+      await page.locator(`[data-testid=command-list] tr[data-command-id="${msg.command_id}"][data-status=success]`).waitFor({ timeout: 6000 });
+      assert.match(await row.locator('[data-testid=command-result]').textContent(), /"rebooted":true/);
     } finally {
       await device.stop();
     }
   });
 
-  it('lists sent commands (GET /api/commands?device_id=)', async () => {
-    await page.locator('[data-testid=command-list] td', { hasText: 'reboot' }).first().waitFor({ timeout: 5000 });
-    await shot(page, '07-commands');
+  it('lists sent commands newest first, with expiry and a status filter', async () => {
+    await page.locator('[data-testid=command-form] input[name=command]').fill('ping');
+    await page.locator('[data-testid=command-form] input[name=timeout]').fill('1');
+    await page.locator('[data-testid=command-form] button[type=submit]').click();
+    const first = page.locator('[data-testid=command-list] tbody tr').first();
+    await first.filter({ hasText: 'ping' }).waitFor({ timeout: 5000 });
+    await page.locator('[data-testid=command-list] tbody tr[data-status=expired]').filter({ hasText: 'ping' }).waitFor({ timeout: 8000 });
+    await shot(page, '10-commands');
+    await page.locator('[data-testid=command-filters] select[name=status]').selectOption('success');
+    await page.locator('[data-testid=command-list] tbody tr[data-status=success]').first().waitFor({ timeout: 5000 });
+    assert.deepEqual(await page.locator('[data-testid=command-list] tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.status)), ['success']);
+    assert.match(await page.locator('[data-testid=command-status]').textContent(), /Commands 1–1 of 1/);
   });
 
   it('shows gateways and their nodes', async () => {
@@ -267,12 +422,12 @@ describe('BlazeIoT dashboard', () => {
     ]);
     const row = page.locator(`tr[data-gateway-id="${GATEWAY}"]`);
     await row.waitFor({ timeout: 3000 });
-    await shot(page, '08-gateways');
+    await shot(page, '11-gateways');
     await row.locator('a').click();
     const node = page.locator(`tr[data-node-mac="${NODE_MAC}"]`);
     await node.waitFor({ timeout: 5000 });
     assert.match(await node.textContent(), /TempHumBeacon4/);
-    await shot(page, '09-gateway-nodes');
+    await shot(page, '12-gateway-nodes');
   });
 
   it('filters the logs', async () => {
@@ -296,7 +451,7 @@ describe('BlazeIoT dashboard', () => {
     await page.locator('[data-testid=log-filters] select[name=level]').selectOption('');
     await page.locator('[data-testid=log-filters] button[type=submit]').click();
     await rows.first().waitFor({ timeout: 5000 });
-    await shot(page, '10-logs');
+    await shot(page, '13-logs');
   });
 
   it('gives a viewer created through POST /api/users no write controls', async () => {
@@ -304,7 +459,7 @@ describe('BlazeIoT dashboard', () => {
     assert.equal(created.status, 201, JSON.stringify(created.body));
     await page.goto(`${base}#/users`);
     await page.locator(`[data-testid=user-list] tr[data-username="${VIEWER.username}"]`).waitFor({ timeout: 5000 });
-    await shot(page, '11-users');
+    await shot(page, '14-users');
     assert.ok((await page.locator('.write-control').count()) > 0, 'an admin sees write controls');
 
     const viewer = await context.newPage();
@@ -319,14 +474,15 @@ describe('BlazeIoT dashboard', () => {
         ['#/devices', `.device-row[data-device-id="${DEVICE}"]`, 'devices'],
         [`#/devices/${DEVICE}`, '[data-testid=device-status] .badge', 'device'],
         ['#/gateways', `tr[data-gateway-id="${GATEWAY}"]`, 'gateways'],
-        ['#/ota', '[data-testid=firmware-list] tbody tr', 'firmware'],
+        ['#/ota', '[data-testid=campaign-list] tr.campaign-row[data-status=stopped]', 'firmware'],
         ['#/commands', '[data-testid=command-list]', 'commands'],
       ]) {
         await viewer.goto(`${base}${hash}`);
         await viewer.locator(ready).first().waitFor({ timeout: 5000 });
         assert.equal(await viewer.locator('.write-control').count(), 0, `write controls on ${hash}`);
         assert.equal(await viewer.locator('form[data-testid=upload-form], form[data-testid=ota-form], form[data-testid=command-form]').count(), 0);
-        if (name === 'firmware' || name === 'device') await shot(viewer, `12-viewer-${name}`);
+        assert.equal(await viewer.locator('button[data-action=stop], button[data-action=delete]').count(), 0);
+        if (name === 'firmware' || name === 'device') await shot(viewer, `15-viewer-${name}`);
       }
       await viewer.goto(`${base}#/users`);
       await viewer.locator('h1', { hasText: 'Not found' }).waitFor({ timeout: 5000 });
@@ -343,10 +499,11 @@ describe('BlazeIoT dashboard', () => {
       await phone.setViewportSize({ width: 390, height: 844 });
       await login(phone, 'admin', 'admin123');
       for (const [hash, ready, name] of [
-        ['#/', '[data-testid=card-devices]', '13-phone-overview'],
-        ['#/devices', `.device-row[data-device-id="${DEVICE}"]`, '14-phone-devices'],
-        [`#/devices/${DEVICE}`, '[data-testid=chart] canvas', '15-phone-device'],
-        ['#/ota', '[data-testid=firmware-list]', '16-phone-firmware'],
+        ['#/', '[data-testid=card-devices]', '16-phone-overview'],
+        ['#/devices', `.device-row[data-device-id="${DEVICE}"]`, '17-phone-devices'],
+        [`#/devices/${DEVICE}`, '[data-testid=chart] canvas', '18-phone-device'],
+        ['#/ota', '[data-testid=campaign-list] tr.campaign-row', '19-phone-firmware'],
+        ['#/commands', '[data-testid=command-list] tbody tr[data-status]', '19-phone-commands'],
       ]) {
         await phone.goto(`${base}${hash}`);
         await phone.locator(ready).first().waitFor({ timeout: 5000 });
@@ -358,7 +515,7 @@ describe('BlazeIoT dashboard', () => {
       assert.equal(await phone.locator('#main-nav').isVisible(), false);
       await phone.locator('.menu-button').click();
       await phone.locator('#main-nav').waitFor({ state: 'visible' });
-      await shot(phone, '16-phone-menu-open');
+      await shot(phone, '20-phone-menu-open');
       await phone.locator('#main-nav a', { hasText: 'Gateways' }).click();
       await phone.locator(`tr[data-gateway-id="${GATEWAY}"]`).waitFor({ timeout: 5000 });
     } finally {
@@ -374,14 +531,14 @@ describe('BlazeIoT dashboard', () => {
     await publishLines(mqttPort, 'SensorData/bulk', lines);
     await page.locator('[data-testid=device-summary]').filter({ hasText: /^1,00[1-9] devices|^1001 devices/ }).waitFor({ timeout: 15_000 });
     const rendered = await page.locator('.vlist .device-row').count();
-    assert.ok(rendered > 5 && rendered < 100, `${rendered} rows in the DOM for 1,001 devices`);
+    assert.ok(rendered > 5 && rendered < 100, `${rendered} rows in the DOM for over 1,000 devices`);
     await page.locator('.vlist').evaluate((el) => (el.scrollTop = el.scrollHeight));
     await page.locator('.device-row[data-device-id="E2EDevice01"]').waitFor({ timeout: 2000 });
     await page.locator('input[type=search]').fill('Bulk0500');
     await page.locator('.device-row[data-device-id="Bulk0500"]').waitFor({ timeout: 2000 });
     assert.equal(await page.locator('.vlist .device-row').count(), 1);
     await page.locator('input[type=search]').fill('');
-    await shot(page, '17-devices-1000');
+    await shot(page, '21-devices-1000');
   });
 
   it('shows a disconnected state when the platform goes away and reconnects by itself', async () => {
@@ -391,7 +548,7 @@ describe('BlazeIoT dashboard', () => {
     const banner = page.locator('[data-testid=disconnected-banner]');
     await banner.waitFor({ state: 'visible', timeout: 5000 });
     assert.match(await banner.textContent(), /Disconnected/);
-    await shot(page, '18-disconnected');
+    await shot(page, '22-disconnected');
     platform = await startPlatform(dir, env);
     await page.locator('.live-badge[data-state=open]').waitFor({ timeout: 25_000 });
     await banner.waitFor({ state: 'hidden', timeout: 2000 });

@@ -16,6 +16,24 @@ export const screenshotDir = path.join(webDir, 'tests/e2e/screenshots');
 
 const children = new Set();
 
+// Should the run die half-way (an uncaught error, Ctrl-C), still stop by PID what it started.
+function killLeftovers() {
+  for (const rec of children) {
+    try {
+      if (rec.child.pid && rec.child.exitCode === null && rec.child.signalCode === null) process.kill(rec.child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+process.once('exit', killLeftovers);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    killLeftovers();
+    process.exit(130);
+  });
+}
+
 export function tempDir(prefix) {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
@@ -92,9 +110,14 @@ export async function startMosquitto(dir) {
   return { port, rec };
 }
 
+// Only these pass through from the caller's environment: a developer's DATABASE_URL,
+// PUBLIC_URL, ADMIN_PASSWORD or MQTT_HOST must not steer the platform under test.
+const kInheritedEnv = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'LC_ALL', 'TZ', 'LD_LIBRARY_PATH', 'ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS'];
+
 export function platformEnv(dir, mqttPort, httpPort) {
   return {
-    ...process.env,
+    ...Object.fromEntries(kInheritedEnv.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]])),
+    DB_TYPE: 'sqlite',
     MQTT_URL: `mqtt://127.0.0.1:${mqttPort}`,
     PORT: String(httpPort),
     HOST: '127.0.0.1',

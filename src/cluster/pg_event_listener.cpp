@@ -1,0 +1,80 @@
+#include "cluster/pg_event_listener.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <memory>
+
+#include "cluster/batch_announcer.hpp"
+#include "cluster/pg_timed_query.hpp"
+#include "storage/postgres/pg_connection.hpp"
+
+namespace blazeiot {
+
+PgEventListener::PgEventListener(std::string conninfo, PgEventListenerHandlers handlers)
+    : conninfo_(std::move(conninfo)), handlers_(std::move(handlers)) {}
+
+PgEventListener::~PgEventListener() { stop(); }
+
+void PgEventListener::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void PgEventListener::stop() {
+  stop_.raise();
+  if (thread_.joinable()) thread_.join();
+}
+
+void PgEventListener::run() {
+  AnnouncementDecoder decoder(this_instance_id());
+  std::unique_ptr<PgConnection> c;
+  bool listening = false;
+  bool failing = false;
+  std::uint64_t malformed_reported = 0;
+  while (!stop_.raised()) {
+    try {
+      if (!c) {
+        c = std::make_unique<PgConnection>(conninfo_);
+        c->exec(std::string("LISTEN ") + kClusterChannel);
+        decoder.reset();
+        listening = true;
+        if (handlers_.on_connected) handlers_.on_connected();
+        if (failing) spdlog::info("[cluster] event stream from PostgreSQL is back");
+        failing = false;
+      }
+      PGconn* conn = c->handle();
+      switch (stop_.wait(PQsocket(conn), probe_interval_)) {
+        case StopSignal::Wake::stopped:
+          continue;
+        case StopSignal::Wake::timeout:
+          timed_query(*c, "SELECT 1", std::chrono::milliseconds(3000), stop_);
+          break;
+        case StopSignal::Wake::readable:
+          if (PQconsumeInput(conn) != 1) c->fail("event stream");
+          break;
+      }
+      while (PGnotify* raw = PQnotifies(conn)) {
+        std::unique_ptr<PGnotify, void (*)(void*)> n(raw, PQfreemem);
+        if (auto a = decoder.feed(n->extra); a && handlers_.on_announcement)
+          handlers_.on_announcement(std::move(*a));
+      }
+      if (PQstatus(conn) != CONNECTION_OK) c->fail("event stream");
+      if (decoder.malformed() != malformed_reported) {
+        spdlog::warn("[cluster] {} malformed announcements dropped so far",
+                     decoder.malformed());
+        malformed_reported = decoder.malformed();
+      }
+    } catch (const std::exception& e) {  // the database, or a handler that gave up
+      c.reset();
+      if (listening && handlers_.on_lost) handlers_.on_lost();
+      listening = false;
+      if (stop_.raised()) break;
+      if (!failing)
+        spdlog::warn("[cluster] event stream from PostgreSQL lost (retrying every {} ms): {}",
+                     retry_interval_.count(), e.what());
+      failing = true;
+      stop_.wait(-1, retry_interval_);
+    }
+  }
+}
+
+}  // namespace blazeiot

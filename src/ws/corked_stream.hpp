@@ -1,0 +1,119 @@
+#pragma once
+// A stream layer under beast::websocket::stream that lets a session send many frames with one
+// system call. While corked, writes are appended to a buffer and complete at once; uncork()
+// writes the buffer in one go. At 5,000 events/s to 100 clients the platform sends 500,000
+// frames a second, and one sendmsg per frame was a third of its CPU.
+//
+// Every write, Beast's own control frames (pong, close, keep-alive ping) included, goes
+// through this layer in the order Beast issues it, so frames never interleave; the layer
+// stays corked while a flush is on the wire so that a write arriving meanwhile queues behind
+// it instead of racing it. Reads pass straight through.
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/role.hpp>
+#include <boost/beast/websocket/teardown.hpp>
+#include <string>
+#include <utility>
+
+namespace blazeiot {
+
+template <class NextLayer>
+class CorkedStream {
+ public:
+  using next_layer_type = NextLayer;
+  using executor_type = typename NextLayer::executor_type;
+
+  template <class... Args>
+  explicit CorkedStream(Args&&... args) : next_(std::forward<Args>(args)...) {}
+
+  executor_type get_executor() noexcept { return next_.get_executor(); }
+  NextLayer& next_layer() noexcept { return next_; }
+  const NextLayer& next_layer() const noexcept { return next_; }
+
+  // From now on writes are buffered (until the next uncork completes).
+  void cork() { corked_ = true; }
+  std::size_t buffered() const { return pending_.size(); }
+
+  // Writes everything buffered, then passes writes through again. Handler: void(error_code).
+  template <class Token>
+  auto async_uncork(Token&& token) {
+    return boost::asio::async_initiate<Token, void(boost::system::error_code)>(
+        [this](auto handler) { flush(std::move(handler)); }, token);
+  }
+
+  template <class MutableBufferSequence, class ReadHandler>
+  auto async_read_some(const MutableBufferSequence& buffers, ReadHandler&& handler) {
+    return next_.async_read_some(buffers, std::forward<ReadHandler>(handler));
+  }
+
+  template <class ConstBufferSequence, class WriteHandler>
+  auto async_write_some(const ConstBufferSequence& buffers, WriteHandler&& handler) {
+    if (!corked_) return next_.async_write_some(buffers, std::forward<WriteHandler>(handler));
+    return boost::asio::async_initiate<WriteHandler, void(boost::system::error_code, std::size_t)>(
+        [this, &buffers](auto h) {
+          std::size_t n = 0;
+          for (auto it = boost::asio::buffer_sequence_begin(buffers);
+               it != boost::asio::buffer_sequence_end(buffers); ++it) {
+            boost::asio::const_buffer b(*it);
+            pending_.append(static_cast<const char*>(b.data()), b.size());
+            n += b.size();
+          }
+          // Completing inline would recurse into Beast's write op; post keeps the stack flat.
+          boost::asio::post(get_executor(), [h = std::move(h), n]() mutable {
+            std::move(h)(boost::system::error_code{}, n);
+          });
+        },
+        handler);
+  }
+
+ private:
+  template <class Handler>
+  void flush(Handler handler) {
+    if (pending_.empty()) {
+      corked_ = false;
+      boost::asio::post(get_executor(), [h = std::move(handler)]() mutable {
+        std::move(h)(boost::system::error_code{});
+      });
+      return;
+    }
+    // Writes that arrive during this one go into pending_ again and get the next round.
+    sending_.swap(pending_);
+    pending_.clear();
+    boost::asio::async_write(
+        next_, boost::asio::buffer(sending_),
+        [this, h = std::move(handler)](boost::system::error_code ec, std::size_t) mutable {
+          sending_.clear();
+          if (ec) {
+            pending_.clear();
+            corked_ = false;
+            std::move(h)(ec);
+            return;
+          }
+          flush(std::move(h));
+        });
+  }
+
+  NextLayer next_;
+  bool corked_ = false;
+  std::string pending_;
+  std::string sending_;
+};
+
+// How beast::websocket::stream closes the connection under us: as the next layer does.
+template <class NextLayer>
+void teardown(boost::beast::role_type role, CorkedStream<NextLayer>& stream,
+              boost::system::error_code& ec) {
+  using boost::beast::websocket::teardown;
+  teardown(role, stream.next_layer(), ec);
+}
+
+template <class NextLayer, class TeardownHandler>
+void async_teardown(boost::beast::role_type role, CorkedStream<NextLayer>& stream,
+                    TeardownHandler&& handler) {
+  using boost::beast::websocket::async_teardown;
+  async_teardown(role, stream.next_layer(), std::forward<TeardownHandler>(handler));
+}
+
+}  // namespace blazeiot
