@@ -7,6 +7,10 @@ For each case (SensorData / BLEGatewayData at QoS 1 and QoS 0) on a fresh Mosqui
      messages; the rate runs from the first publish until `SELECT COUNT(*) FROM sensor_data`
      (polled read-only) reaches N, or stops growing at QoS 0, where the broker may drop.
 It reports; it asserts nothing. run.sh builds the binaries and calls this script.
+
+--db postgres stores in PostgreSQL (a private server unless --pg-url), --instances N runs N
+platforms in one MQTT shared subscription group on that database, --shared-group turns the
+group (and with it the cross-instance events) on for a single instance.
 """
 import argparse
 import json
@@ -16,13 +20,14 @@ import re
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass
+
+from bench_databases import DatabaseError, PostgresStore, PrivatePostgres, SqliteStore
 
 MOSQUITTO = "/usr/sbin/mosquitto"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -33,7 +38,7 @@ QOS0_SETTLE_S = 3.0     # QoS 0: no new rows for this long after the publishers 
 STALL_TIMEOUT_S = 20.0  # no new rows for this long = the platform stopped; report what arrived
 STOP_TIMEOUT_S = 10.0
 
-TARGET_RATIO = {1: 0.9, 0: 0.8}
+TARGET_RATIO = {"sqlite": {1: 0.9, 0: 0.8}, "postgres": {1: 0.7, 0: None}}
 TARGET_IDLE_RSS_MB = 20.0
 TARGET_READY_MS = 200.0
 
@@ -310,26 +315,25 @@ class OutputWatch:
         return self._ready.wait(timeout) and self.ready_at is not None
 
 
-def platform_env(broker, workdir):
+def platform_env(broker, workdir, store, instance=0, shared_group=None):
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("MQTT_", "POSTGRES_", "BLAZEIOT_")) and k not in ("DATABASE_URL", "DB_TYPE")}
     data_dir = os.path.join(workdir, "data")
     env.update({
         "MQTT_URL": broker.url,
-        "MQTT_CLIENT_ID": f"blazeiot-bench-{os.getpid()}",
-        "DB_TYPE": "sqlite",
+        "MQTT_CLIENT_ID": f"blazeiot-bench-{os.getpid()}-{instance}",
         "DATA_DIR": data_dir,
-        "SQLITE_PATH": os.path.join(data_dir, "blazeiot.db"),
         "LOG_DIR": os.path.join(workdir, "logs"),
         "UPLOAD_DIR": os.path.join(workdir, "uploads"),
         "PORT": str(free_port()),
         "HOST": "127.0.0.1",
+        # Instances must sign tokens alike; a fixed one also spares a generated file.
+        "JWT_SECRET": "ingest-bench-secret-ingest-bench-secret-0123456789",
     })
+    env.update(store.env())
+    if shared_group:
+        env["MQTT_SHARED_GROUP"] = shared_group
     return env
-
-
-def count_rows(db):
-    return db.execute("SELECT COUNT(*) FROM sensor_data").fetchone()[0]
 
 
 def start_platform(args, processes, env, workdir, log_name):
@@ -345,41 +349,91 @@ def start_platform(args, processes, env, workdir, log_name):
     return server, output, (output.ready_at - started) * 1000
 
 
+def make_store(args, workdir):
+    if args.db == "postgres":
+        return PostgresStore(args.pg_server_uri)
+    return SqliteStore(os.path.join(workdir, "data", "blazeiot.db"))
+
+
 def run_platform(args, processes, case, broker, workdir):
-    env = platform_env(broker, workdir)
-    server, output, ready_ms = start_platform(args, processes, env, workdir, "platform.out")
+    store = make_store(args, workdir)
+    group = "bench" if args.instances > 1 or args.shared_group else None
+    dirs = [workdir] + [os.path.join(workdir, f"instance-{i}") for i in range(1, args.instances)]
+    for d in dirs[1:]:
+        os.makedirs(d)
+    envs = [platform_env(broker, d, store, i, group) for i, d in enumerate(dirs)]
     try:
-        result = _measure_platform(args, processes, case, broker, env, server, output)
+        # The first instance alone on the empty database (its ready time is comparable with
+        # the single-instance runs), then the others.
+        servers = [start_platform(args, processes, envs[0], dirs[0], "platform.out")]
+        servers += [start_platform(args, processes, env, d, "platform.out")
+                    for env, d in zip(envs[1:], dirs[1:])]
+        try:
+            result = _measure_platform(args, processes, case, broker, store,
+                                       [server for server, _, _ in servers])
+        finally:
+            for server, _, _ in servers:
+                processes.stop(server)
+        result.update({"ready_ms": servers[0][2], "ready_line": servers[0][1].ready_line})
+        # Again on the database just filled: an operator's restart, without first-start work
+        # such as creating the default admin.
+        server, _, result["restart_ready_ms"] = start_platform(args, processes, envs[0], dirs[0],
+                                                               "platform-restart.out")
+        try:
+            time.sleep(IDLE_SETTLE_S)
+            result["restart_idle_rss_mb"] = status_mb(server.pid, "VmRSS")
+        finally:
+            processes.stop(server)
     finally:
-        processes.stop(server)
-    result.update({"ready_ms": ready_ms, "ready_line": output.ready_line})
-    # Again on the database just filled: an operator's restart, without first-start work
-    # such as creating the default admin.
-    server, _, result["restart_ready_ms"] = start_platform(args, processes, env, workdir,
-                                                           "platform-restart.out")
-    try:
-        time.sleep(IDLE_SETTLE_S)
-        result["restart_idle_rss_mb"] = status_mb(server.pid, "VmRSS")
-    finally:
-        processes.stop(server)
+        store.drop()
     return result
 
 
-def _measure_platform(args, processes, case, broker, env, server, output):
+def postgres_cpu_seconds(args):
+    """CPU of the private PostgreSQL: the postmaster and every backend (0 for another server)."""
+    if not args.pg_server:
+        return 0.0
+    total = 0.0
+    for pid in [args.pg_server.pid] + children_of(args.pg_server.pid):
+        try:
+            total += cpu_seconds(pid)
+        except (FileNotFoundError, ProcessLookupError):
+            pass  # a backend that ended meanwhile; its time is lost from both readings
+    return total
+
+
+def children_of(pid):
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            _, fields = _stat_fields(f"/proc/{entry}/stat")
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(entry))
+    return out
+
+
+def _measure_platform(args, processes, case, broker, store, servers):
+    server = servers[0]
     time.sleep(IDLE_SETTLE_S)
     result = {"idle_rss_mb": status_mb(server.pid, "VmRSS"),
               "start_peak_rss_mb": status_mb(server.pid, "VmHWM")}
     # Resets VmHWM, so the peak reported is the ingest's, not the start-up's.
-    with open(f"/proc/{server.pid}/clear_refs", "w") as f:
-        f.write("5")
+    for s in servers:
+        with open(f"/proc/{s.pid}/clear_refs", "w") as f:
+            f.write("5")
 
-    db = sqlite3.connect(f"file:{env['SQLITE_PATH']}?mode=ro", uri=True, timeout=5)
-    before = count_rows(db)
+    store.open()
+    before = store.count()
     if before:
         raise BenchError(f"sensor_data holds {before} rows before the run")
-    cpu_before = cpu_seconds(server.pid)
+    cpu_before = [cpu_seconds(s.pid) for s in servers]
     threads_before = thread_times(server.pid)
     broker_before = cpu_seconds(broker.process.pid)
+    pg_before = postgres_cpu_seconds(args)
     sampler = ThreadSampler(server.pid) if args.profile else None
 
     publish_requested_ns = time.time_ns()
@@ -389,7 +443,7 @@ def _measure_platform(args, processes, case, broker, env, server, output):
     outcome = "complete"
     while True:
         poll_start = time.perf_counter()
-        n = count_rows(db)
+        n = store.progress(args.messages)
         poll_s += time.perf_counter() - poll_start
         polls += 1
         now = time.time_ns()
@@ -397,9 +451,9 @@ def _measure_platform(args, processes, case, broker, env, server, output):
             stored, changed_at = n, now
         if stored >= args.messages:
             break
-        if server.poll() is not None:
-            raise BenchError(f"the platform exited ({server.returncode}) during the run:\n  "
-                             + "\n  ".join(output.tail))
+        for s in servers:
+            if s.poll() is not None:
+                raise BenchError(f"a platform exited ({s.returncode}) during the run")
         quiet_s = (now - changed_at) / 1e9
         if publisher.poll() is not None and case.qos == 0 and quiet_s > QOS0_SETTLE_S:
             outcome = "settled"
@@ -408,12 +462,13 @@ def _measure_platform(args, processes, case, broker, env, server, output):
             outcome = "stalled"
             break
         time.sleep(POLL_INTERVAL_S)
-    cpu_after = cpu_seconds(server.pid)
+    cpu_after = [cpu_seconds(s.pid) for s in servers]
     threads_after = thread_times(server.pid)
     broker_after = cpu_seconds(broker.process.pid)
+    pg_after = postgres_cpu_seconds(args)
     if sampler:
         result["profile"] = sampler.stop()
-    result["peak_rss_mb"] = status_mb(server.pid, "VmHWM")
+    result["peak_rss_mb"] = max(status_mb(s.pid, "VmHWM") for s in servers)
     result["rss_after_mb"] = status_mb(server.pid, "VmRSS")
     if outcome == "stalled" and publisher.poll() is None:
         # At QoS 1 a stalled consumer holds the publishers' windows open for good.
@@ -421,21 +476,27 @@ def _measure_platform(args, processes, case, broker, env, server, output):
         sent = {"sent": args.messages, "start_ns": publish_requested_ns, "cpu_s": float("nan")}
     else:
         sent = run_json(publisher, "bench_publisher")
-    result["sources"] = db.execute("SELECT COUNT(DISTINCT source_id) FROM sensor_data").fetchone()[0]
-    db.close()
+    # The progress figure may be an upper bound (PostgreSQL); what was stored is counted.
+    stored = store.count()
+    result["sources"] = store.sources()
+    store.close()
 
     seconds = (changed_at - sent["start_ns"]) / 1e9
     result.update({
         "sent": sent["sent"], "stored": stored, "outcome": outcome, "seconds": seconds,
         "rate": stored / seconds if seconds > 0 else 0.0,
-        "cpu_s": cpu_after - cpu_before,
+        "cpu_s": sum(cpu_after) - sum(cpu_before),
+        "instance_cpu_s": [a - b for a, b in zip(cpu_after, cpu_before)],
         "thread_s": {label: [after - before for after, before in
                              zip(threads_after[label], threads_before.get(label, (0.0, 0.0)))]
                      for label in threads_after},
         "broker_cpu_s": broker_after - broker_before,
+        "postgres_cpu_s": pg_after - pg_before,
         "publisher_cpu_s": sent["cpu_s"],
         "poll_ms_mean": poll_s / polls * 1000,
     })
+    for s in servers[1:]:
+        processes.stop(s)
     exit_code, stop_s = processes.stop(server)
     result.update({"exit_code": exit_code, "stop_s": stop_s})
     return result
@@ -490,6 +551,7 @@ def thousands(rates):
 def print_report(args, cases):
     print(f"\nIngest: N = {args.messages:,} messages per case, {args.connections} publisher connections"
           f" x {args.inflight} in flight, median of {args.repeat} run(s)")
+    print(f"Platform: {mode_summary(args)}")
     header = (f"{'case':<21}{'sent':>7}  {'raw msg/s':>9}  {'stored':>7}  {'platform msg/s':>14}"
               f"  {'ratio':>5} {'target':>6} {'':>4}  {'CPU s':>5}  {'peak MB':>7}"
               f"  {'idle MB':>7} {'<20':>4}  {'ready ms':>8} {'<200':>4}")
@@ -501,10 +563,12 @@ def print_report(args, cases):
         line = f"{case.name:<21}{base['sent']:>7.0f}  {base['rate']:>9,.0f}"
         plat = c.get("platform")
         if plat:
-            target = TARGET_RATIO[case.qos]
+            target = TARGET_RATIO[args.db][case.qos]
             stored = f"{plat['stored']:.0f}" + ("!" if c["stalled"] else "")
+            target_text = ">=" + format(target, ".1f") if target else "-"
+            met = verdict(c["ratio"] >= target) if target else ""
             line += (f"  {stored:>7}  {plat['rate']:>14,.0f}"
-                     f"  {c['ratio']:>5.2f} {'>=' + format(target, '.1f'):>6} {verdict(c['ratio'] >= target):>4}"
+                     f"  {c['ratio']:>5.2f} {target_text:>6} {met:>4}"
                      f"  {plat['cpu_s']:>5.1f}  {plat['peak_rss_mb']:>7.1f}"
                      f"  {plat['idle_rss_mb']:>7.1f} {verdict(plat['idle_rss_mb'] < TARGET_IDLE_RSS_MB):>4}"
                      f"  {plat['ready_ms']:>8.0f} {verdict(plat['ready_ms'] < TARGET_READY_MS):>4}")
@@ -512,7 +576,7 @@ def print_report(args, cases):
     print(rule)
     print("raw: bare libmosquitto subscriber, first to last message received.  platform: first publish\n"
           "until SELECT COUNT(*) FROM sensor_data reaches N (QoS 0: stops growing; the rate is on what\n"
-          "was stored).  CPU s: platform user+sys during the run.  peak: VmHWM during the run (reset\n"
+          "was stored).  CPU s: platform user+sys during the run (all instances).  peak: VmHWM during the run (reset\n"
           "after start-up).  idle: VmRSS 1 s after `Platform ready`.  ready: exec until the\n"
           "`Platform ready` line, first start on an empty database.")
     if any(c.get("stalled") for c in cases):
@@ -538,8 +602,13 @@ def print_report(args, cases):
               f" broker {plat['broker_cpu_s']:.1f}, platform {plat['cpu_s']:.1f} ({per_msg:.1f} us/msg;"
               f" last run by thread: {busy or '-'})")
         runs = c["platform_runs"]
+        if args.db == "postgres":
+            instances = ", ".join(f"{cpu:.1f}" for cpu in last["instance_cpu_s"])
+            print(f"              PostgreSQL {plat['postgres_cpu_s']:.1f} CPU s"
+                  f"{' (server not ours: not measured)' if not args.pg_server else ''};"
+                  f" platform CPU s by instance, last run: {instances}")
         print(f"              {plat['sources']:.0f} distinct sources; RSS after the run {plat['rss_after_mb']:.1f} MB;"
-              f" start-up peak RSS {plat['start_peak_rss_mb']:.1f} MB; COUNT(*) poll {plat['poll_ms_mean']:.1f} ms")
+              f" start-up peak RSS {plat['start_peak_rss_mb']:.1f} MB; progress poll {plat['poll_ms_mean']:.1f} ms")
         print(f"              ready max {max(r['ready_ms'] for r in runs):.0f} ms; restart on the filled database:"
               f" ready {plat['restart_ready_ms']:.0f} ms, idle RSS {plat['restart_idle_rss_mb']:.1f} MB;"
               f" SIGTERM -> exit {','.join(str(r['exit_code']) for r in runs)}"
@@ -549,6 +618,16 @@ def print_report(args, cases):
         for label, shares in sorted(last.get("profile", {}).items()):
             top = ", ".join(f"{what} {share:.0%}" for what, share in shares[:5])
             print(f"              profile {label}: {top}")
+
+
+def mode_summary(args):
+    if args.db == "sqlite":
+        return "1 instance, SQLite"
+    server = (f"given server {args.pg_url}" if args.pg_url else
+              "private PostgreSQL 15, " + ("durable (fsync on)" if args.pg_durable else "fsync off"))
+    group = (", MQTT_SHARED_GROUP (cross-instance events on)"
+             if args.instances > 1 or args.shared_group else "")
+    return f"{args.instances} instance(s), {server}{group}"
 
 
 def parse_args():
@@ -569,7 +648,25 @@ def parse_args():
                         help="sample the platform's threads from /proc (costs CPU; skews the rates)")
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, databases)")
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite",
+                        help="the platform's database (postgres: a private server unless --pg-url)")
+    parser.add_argument("--pg-url", help="PostgreSQL server URI of a role that may create databases "
+                                         "(default: start a private one)")
+    parser.add_argument("--pg-durable", action="store_true",
+                        help="private server with fsync and synchronous_commit on (default: off)")
+    parser.add_argument("--instances", type=int, default=1,
+                        help="platforms sharing the load through MQTT_SHARED_GROUP (implies --db postgres)")
+    parser.add_argument("--shared-group", action="store_true",
+                        help="set MQTT_SHARED_GROUP even for one instance (cross-instance events on)")
     args = parser.parse_args()
+    if args.instances < 1:
+        parser.error("--instances must be at least 1")
+    if args.instances > 1:
+        args.db = "postgres"
+    if args.shared_group and args.db != "postgres":
+        parser.error("--shared-group needs --db postgres")
+    args.pg_server = None
+    args.pg_server_uri = args.pg_url
     args.messages = args.messages or (20_000 if args.quick else 200_000)
     args.repeat = args.repeat or (1 if args.quick else 3)
     if not args.baseline_only and not args.blazeiot:
@@ -625,6 +722,11 @@ def main():
     workroot = tempfile.mkdtemp(prefix="blazeiot-bench-ingest-")
     processes = Processes()
     try:
+        if args.db == "postgres" and not args.baseline_only and not args.pg_url:
+            args.pg_server = PrivatePostgres(args.pg_durable)
+            args.pg_server_uri = args.pg_server.uri
+        if not args.baseline_only:
+            print(f"mode: {mode_summary(args)}")
         cases = []
         for case in args.case_list:
             print(f"{case.name:<21}", end="", flush=True)
@@ -632,11 +734,12 @@ def main():
         print_report(args, cases)
         if args.json:
             with open(args.json, "w") as f:
-                json.dump({"machine": machine, "messages": args.messages, "repeat": args.repeat,
+                json.dump({"machine": machine, "mode": mode_summary(args),
+                           "messages": args.messages, "repeat": args.repeat,
                            "connections": args.connections, "inflight": args.inflight,
                            "cases": [dict(c, case=c["case"].name) for c in cases]}, f, indent=2)
             print(f"\nresults: {args.json}")
-    except BenchError as e:
+    except (BenchError, DatabaseError) as e:
         print(f"\ningest bench: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -644,6 +747,8 @@ def main():
         return 130
     finally:
         processes.stop_all()
+        if args.pg_server:
+            args.pg_server.stop()
         if args.keep:
             print(f"work directory kept: {workroot}")
         else:

@@ -193,7 +193,7 @@ int serve(const Config& config) {
   std::unique_ptr<ClusterLink> cluster;
   if (clustered) {
     cluster = std::make_unique<ClusterLink>(config.database_url, storage->telemetry(), ingest,
-                                            cluster_events);
+                                            events, cluster_events);
     cluster->start();
   }
 

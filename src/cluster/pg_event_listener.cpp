@@ -24,12 +24,40 @@ void PgEventListener::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void PgEventListener::send(std::vector<std::string> payloads) {
+  {
+    std::lock_guard lock(outbox_mutex_);
+    for (std::string& p : payloads) outbox_.push_back(std::move(p));
+    while (outbox_.size() > kMaxOutbox) outbox_.pop_front();
+  }
+  stop_.nudge();
+}
+
+void PgEventListener::flush_outbox(PgConnection& c) {
+  std::deque<std::string> pending;
+  {
+    std::lock_guard lock(outbox_mutex_);
+    pending.swap(outbox_);
+  }
+  // A few events at a time are the norm; one round trip for all of them.
+  std::string sql;
+  for (const std::string& p : pending) {
+    char* literal = PQescapeLiteral(c.handle(), p.data(), p.size());
+    if (!literal) c.fail("escaping an announcement");
+    sql += sql.empty() ? "SELECT " : "; SELECT ";
+    sql += std::string("pg_notify('") + kClusterChannel + "', " + literal + ")";
+    PQfreemem(literal);
+  }
+  if (!sql.empty()) timed_query(c, sql, std::chrono::milliseconds(3000), stop_);
+}
+
 void PgEventListener::run() {
   AnnouncementDecoder decoder(this_instance_id());
   std::unique_ptr<PgConnection> c;
   bool listening = false;
   bool failing = false;
   std::uint64_t malformed_reported = 0;
+  auto malformed_logged_at = std::chrono::steady_clock::time_point{};
   while (!stop_.raised()) {
     try {
       if (!c) {
@@ -51,17 +79,23 @@ void PgEventListener::run() {
         case StopSignal::Wake::readable:
           if (PQconsumeInput(conn) != 1) c->fail("event stream");
           break;
+        case StopSignal::Wake::nudged:
+          break;
       }
+      flush_outbox(*c);
       while (PGnotify* raw = PQnotifies(conn)) {
         std::unique_ptr<PGnotify, void (*)(void*)> n(raw, PQfreemem);
         if (auto a = decoder.feed(n->extra); a && handlers_.on_announcement)
           handlers_.on_announcement(std::move(*a));
       }
       if (PQstatus(conn) != CONNECTION_OK) c->fail("event stream");
-      if (decoder.malformed() != malformed_reported) {
+      // Someone else's use of the channel, or a newer version: worth a line a minute.
+      if (decoder.malformed() != malformed_reported &&
+          std::chrono::steady_clock::now() - malformed_logged_at > std::chrono::minutes(1)) {
         spdlog::warn("[cluster] {} malformed announcements dropped so far",
                      decoder.malformed());
         malformed_reported = decoder.malformed();
+        malformed_logged_at = std::chrono::steady_clock::now();
       }
     } catch (const std::exception& e) {  // the database, or a handler that gave up
       c.reset();
@@ -72,7 +106,12 @@ void PgEventListener::run() {
         spdlog::warn("[cluster] event stream from PostgreSQL lost (retrying every {} ms): {}",
                      retry_interval_.count(), e.what());
       failing = true;
-      stop_.wait(-1, retry_interval_);
+      // The whole interval, even when send() nudges meanwhile.
+      const auto until = std::chrono::steady_clock::now() + retry_interval_;
+      for (auto now = std::chrono::steady_clock::now(); now < until && !stop_.raised();
+           now = std::chrono::steady_clock::now())
+        stop_.wait(-1, std::chrono::duration_cast<std::chrono::milliseconds>(until - now) +
+                           std::chrono::milliseconds(1));
     }
   }
 }

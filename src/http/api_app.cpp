@@ -229,6 +229,10 @@ ApiCall ApiApp::begin(const HttpRequest& request, const ClientInfo& client) {
       (call.route->access != Access::optional_user || token_sent)) {
     try {
       call.immediate = authenticate(call, header);
+    } catch (const StorageError& e) {
+      spdlog::error("authentication on {} {}: storage error: {}", call.method_name, call.log_path,
+                    e.what());
+      call.immediate = error_result(503, "Database temporarily unavailable");
     } catch (const std::exception& e) {
       spdlog::error("authentication failed on {} {}: {}", call.method_name, call.log_path,
                     e.what());

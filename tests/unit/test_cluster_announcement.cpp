@@ -115,3 +115,11 @@ TEST(ClusterAnnouncement, AFragmentSeriesCutByAReconnectIsDropped) {
   EXPECT_GT(decoder.malformed(), 0u);
   EXPECT_FALSE(decoder.feed("garbage"));
 }
+
+TEST(ClusterAnnouncement, IngestBatchesLeaveOtaResponsesToTheOtaEvents) {
+  IngestBatch b;
+  b.ota_responses.push_back({"Device0001", "success", "1.2.0", "", std::nullopt, 6});
+  std::atomic<std::uint64_t> seq{1};
+  EXPECT_TRUE(encode_announcements(b, 7, seq, /*with_ota=*/false).empty());
+  EXPECT_EQ(encode_announcements(b, 7, seq).size(), 1u);
+}

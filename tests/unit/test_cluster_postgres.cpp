@@ -172,3 +172,26 @@ TEST(ClusterPostgres, TheEventStreamDeliversOthersAnnouncementsAndComesBack) {
   EXPECT_EQ(std::get<ReadingStored>(got[0].events[0]).reading.source_id, "Theirs");
   EXPECT_EQ(std::get<ReadingStored>(got[1].events[0]).reading.source_id, "AfterReconnect");
 }
+
+TEST(ClusterPostgres, TheEventStreamSendsEventsRaisedOutsideIngestBatches) {
+  BLAZEIOT_REQUIRE_PG_TEST_SERVER();
+  test::PgTestDatabase db;
+  PgConnection other(db.conninfo());
+  other.exec(std::string("LISTEN ") + kClusterChannel);
+  PgEventListener listener(db.conninfo(), {});
+  IngestBatch b;
+  b.ota_responses.push_back({"Device0001", "failed", "1.2.0", "timed out", std::nullopt, 5});
+  listener.send(event_announcements(b));  // before it is connected: kept until it is
+  listener.start();
+  std::vector<std::string> got;
+  ASSERT_TRUE(eventually([&] {
+    auto more = drain_notifications(other, 50ms);
+    got.insert(got.end(), more.begin(), more.end());
+    return !got.empty();
+  }));
+  AnnouncementDecoder decoder(this_instance_id() + 1);
+  auto a = decoder.feed(got[0]);
+  ASSERT_TRUE(a);
+  ASSERT_EQ(a->events.size(), 1u);
+  EXPECT_EQ(std::get<OtaStatusChanged>(a->events[0]).response.error, "timed out");
+}
