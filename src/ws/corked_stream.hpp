@@ -5,16 +5,27 @@
 // frames a second, and one sendmsg per frame was a third of its CPU.
 //
 // Every write, Beast's own control frames (pong, close, keep-alive ping) included, goes
-// through this layer in the order Beast issues it, so frames never interleave; the layer
+// through this layer in the order Beast issues it, so frames never interleave: the layer
 // stays corked while a flush is on the wire so that a write arriving meanwhile queues behind
-// it instead of racing it. Reads pass straight through.
+// it, and a flush waits for a write that passed through before it. Reads pass straight
+// through.
+//
+// Data frames can be appended directly (append_text_frame) instead of through Beast's
+// per-message write operation: a server's frames are unmasked and we negotiate no
+// extensions, so a text frame is a 2-10 byte header and the payload.
+#include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/role.hpp>
 #include <boost/beast/websocket/teardown.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace blazeiot {
@@ -36,6 +47,27 @@ class CorkedStream {
   void cork() { corked_ = true; }
   std::size_t buffered() const { return pending_.size(); }
 
+  // Appends one complete, unfragmented text frame (RFC 6455 5.2) while corked.
+  void append_text_frame(std::string_view payload) {
+    char header[10];
+    std::size_t n = 0;
+    header[n++] = static_cast<char>(0x81);  // FIN, opcode 1 (text)
+    const std::uint64_t size = payload.size();
+    if (size < 126) {
+      header[n++] = static_cast<char>(size);
+    } else if (size <= 0xffff) {
+      header[n++] = 126;
+      header[n++] = static_cast<char>(size >> 8);
+      header[n++] = static_cast<char>(size & 0xff);
+    } else {
+      header[n++] = 127;
+      for (int shift = 56; shift >= 0; shift -= 8)
+        header[n++] = static_cast<char>((size >> shift) & 0xff);
+    }
+    pending_.append(header, n);
+    pending_.append(payload);
+  }
+
   // Writes everything buffered, then passes writes through again. Handler: void(error_code).
   template <class Token>
   auto async_uncork(Token&& token) {
@@ -50,9 +82,26 @@ class CorkedStream {
 
   template <class ConstBufferSequence, class WriteHandler>
   auto async_write_some(const ConstBufferSequence& buffers, WriteHandler&& handler) {
-    if (!corked_) return next_.async_write_some(buffers, std::forward<WriteHandler>(handler));
     return boost::asio::async_initiate<WriteHandler, void(boost::system::error_code, std::size_t)>(
         [this, &buffers](auto h) {
+          if (!corked_) {
+            // Passes through; a flush asked for meanwhile must wait for it to finish.
+            ++passing_through_;
+            auto executor = boost::asio::get_associated_executor(h, get_executor());
+            next_.async_write_some(
+                buffers, boost::asio::bind_executor(
+                             executor, [this, h = std::move(h)](boost::system::error_code ec,
+                                                                std::size_t n) mutable {
+                               --passing_through_;
+                               if (passing_through_ == 0 && waiting_flush_) {
+                                 auto resume = std::move(waiting_flush_);
+                                 waiting_flush_ = nullptr;
+                                 resume();
+                               }
+                               std::move(h)(ec, n);
+                             }));
+            return;
+          }
           std::size_t n = 0;
           for (auto it = boost::asio::buffer_sequence_begin(buffers);
                it != boost::asio::buffer_sequence_end(buffers); ++it) {
@@ -71,6 +120,13 @@ class CorkedStream {
  private:
   template <class Handler>
   void flush(Handler handler) {
+    if (passing_through_ > 0) {
+      // Bytes of an earlier write are still going out: ours follow them, not interleave.
+      waiting_flush_ = [this, h = std::make_shared<Handler>(std::move(handler))]() mutable {
+        flush(std::move(*h));
+      };
+      return;
+    }
     if (pending_.empty()) {
       corked_ = false;
       boost::asio::post(get_executor(), [h = std::move(handler)]() mutable {
@@ -97,6 +153,8 @@ class CorkedStream {
 
   NextLayer next_;
   bool corked_ = false;
+  int passing_through_ = 0;
+  std::function<void()> waiting_flush_;
   std::string pending_;
   std::string sending_;
 };

@@ -343,14 +343,11 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         if (closed_) co_return;
         continue;
       }
-      // Each message is still its own WebSocket message; the corked layer below collects
-      // their frames and sends them with one write.
+      // Each message is its own text frame; the corked layer below collects them and sends
+      // the batch with one write. Beast has started (or received) a close: no data after it.
+      if (!ws_.is_open()) co_return;
       ws_.next_layer().cork();
-      for (const auto& text : batch) {
-        ws_.text(true);
-        auto [ec, n] = co_await ws_.async_write(asio::buffer(*text), use_nothrow);
-        if (ec) co_return;
-      }
+      for (const auto& text : batch) ws_.next_layer().append_text_frame(*text);
       auto [fec] = co_await ws_.next_layer().async_uncork(use_nothrow);
       if (fec) co_return;
     }
