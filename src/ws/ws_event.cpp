@@ -45,7 +45,8 @@ struct Mapper {
       o = {{"type", "node_status"}, {"mac", p.id}, {"gateway_id", p.gateway_id},
            {"status", to_string(p.status)}, {"timestamp", ts}};
     }
-    e.coalesce_key = std::string("s|") + to_string(p.kind) + "|" + p.gateway_id + "|" + p.id;
+    e.coalesce_key = std::make_shared<const std::string>(std::string("s|") + to_string(p.kind) +
+                                                         "|" + p.gateway_id + "|" + p.id);
     e.text = text_of(o);
     return e;
   }
@@ -57,7 +58,8 @@ struct Mapper {
     e.device_id = reading.source_id;
     e.gateway_id = reading.gateway_id;
     e.reading_type = reading.type;
-    e.coalesce_key = "r|" + reading.gateway_id + "|" + reading.source_id + "|" + reading.type;
+    e.coalesce_key = std::make_shared<const std::string>("r|" + reading.gateway_id + "|" +
+                                                         reading.source_id + "|" + reading.type);
     json::object o = {{"type", "sensor_data"},
                       {"source_type", to_string(reading.source_type)},
                       {"source_id", reading.source_id},

@@ -20,7 +20,7 @@ struct WsEvent {
   WsChannel channel = WsChannel::logs;
   // Messages with the same non-empty key supersede each other when a client falls behind
   // (the latest reading or status per source is what matters).
-  std::string coalesce_key;
+  std::shared_ptr<const std::string> coalesce_key;  // shared by every client's queue
   std::string device_id;     // for filters: the device, or the node's mac
   std::string gateway_id;
   std::string reading_type;

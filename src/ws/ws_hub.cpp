@@ -43,12 +43,12 @@ void WsClient::reply(std::string text) {
   bool wake = false;
   {
     std::lock_guard lock(mutex_);
-    wake = push_locked({}, std::make_shared<const std::string>(std::move(text)));
+    wake = push_locked(nullptr, std::make_shared<const std::string>(std::move(text)));
   }
   if (wake) wake_();
 }
 
-bool WsClient::push_locked(const std::string& key, std::shared_ptr<const std::string> text) {
+bool WsClient::push_locked(WsOutbox::Key key, std::shared_ptr<const std::string> text) {
   if (overflowed_) return false;
   if (outbox_.push(key, std::move(text)) == WsOutbox::Result::overflow) overflowed_ = true;
   if (!writer_idle_) return false;

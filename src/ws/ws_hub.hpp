@@ -52,7 +52,7 @@ class WsClient {
 
  private:
   // Queues under the lock; true when the writer must be woken.
-  bool push_locked(const std::string& key, std::shared_ptr<const std::string> text);
+  bool push_locked(WsOutbox::Key key, std::shared_ptr<const std::string> text);
 
   const std::uint64_t id_;
   std::function<void()> wake_;

@@ -47,3 +47,23 @@ TEST(WsOutbox, MemoryStaysBoundedUnderAnEndlessStream) {
   EXPECT_LE(box.bytes(), 4000u);
   EXPECT_LE(box.size(), 40u);
 }
+
+TEST(WsOutbox, CoalescesRightAfterTheQueueDrainedAndFilledAgain) {
+  WsOutbox box(30, 1000);
+  for (int round = 0; round < 3; ++round) {
+    box.push("a", text(20, 'a'));
+    box.push("b", text(20, 'b'));
+    EXPECT_EQ(box.push("a", text(20, 'A')), WsOutbox::Result::coalesced);
+    EXPECT_EQ(box.push("b", text(20, 'B')), WsOutbox::Result::coalesced);
+    box.push("", text(5, 'r'));  // a reply is never replaced
+    EXPECT_EQ(*box.pop(), std::string(20, 'A'));
+    // "a" left the queue: a new "a" queues behind, then the next one replaces it.
+    EXPECT_EQ(box.push("a", text(20, 'n')), WsOutbox::Result::queued);
+    EXPECT_EQ(box.push("a", text(20, 'm')), WsOutbox::Result::coalesced);
+    EXPECT_EQ(*box.pop(), std::string(20, 'B'));
+    EXPECT_EQ(*box.pop(), std::string(5, 'r'));
+    EXPECT_EQ(*box.pop(), std::string(20, 'm'));
+    EXPECT_EQ(box.pop(), nullptr);
+    EXPECT_EQ(box.bytes(), 0u);
+  }
+}
