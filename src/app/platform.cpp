@@ -182,12 +182,15 @@ int serve(const Config& config) {
   banner.step("🌐 Starting HTTP and WebSocket server...");
   PlatformServices services{config, clock,   *storage,  log,        events,
                             ingest, *client, started_at, *leadership};
-  HttpServer http(io, services);
+  // Tokens (REST and WebSocket) and firmware download links share one secret, resolved once
+  // (in development it is read from, or created in, DATA_DIR).
+  const std::string jwt_secret = resolve_jwt_secret(config);
+  HttpServer http(io, services, jwt_secret);
   WsLimits ws_limits;
   ws_limits.max_connections = config.ws_max_connections;
   ws_limits.hard_buffer = config.ws_send_buffer;
   ws_limits.soft_buffer = config.ws_send_buffer / 4;
-  WsServer ws(services, ws_limits, clustered ? &cluster_events : nullptr);
+  WsServer ws(services, jwt_secret, ws_limits, clustered ? &cluster_events : nullptr);
   ws.install(http);
   // After the hub that follows cluster_events exists, and destroyed before it.
   std::unique_ptr<ClusterLink> cluster;
@@ -202,7 +205,7 @@ int serve(const Config& config) {
   FirmwareRegistry registry(config.upload_dir, storage->firmware(), storage->ota(), signer, log,
                             clock);
   registry.prepare();
-  const DownloadSigner download_links(resolve_jwt_secret(config));
+  const DownloadSigner download_links(jwt_secret);
   const Leadership& duty_leader = services.leadership;
   OtaOptions ota_options;
   ota_options.update_timeout_ms = config.ota_timeout_s * 1000LL;

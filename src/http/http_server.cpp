@@ -23,7 +23,6 @@
 #include <optional>
 #include <unordered_map>
 
-#include "auth/admin_bootstrap.hpp"
 #include "http/body_io.hpp"
 
 namespace blazeiot {
@@ -85,10 +84,10 @@ class StreamRegistration {
 };
 
 struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
-  State(asio::io_context& io_context, PlatformServices& s)
+  State(asio::io_context& io_context, PlatformServices& s, std::string jwt_secret)
       : io(io_context),
         services(s),
-        app(s, resolve_jwt_secret(s.config)),
+        app(s, std::move(jwt_secret)),
         acceptor(asio::make_strand(io_context)) {}
 
   asio::io_context& io;
@@ -434,8 +433,8 @@ asio::awaitable<void> accept_loop(std::shared_ptr<State> s) {
 
 }  // namespace
 
-HttpServer::HttpServer(asio::io_context& io, PlatformServices& services)
-    : state_(std::make_shared<State>(io, services)) {}
+HttpServer::HttpServer(asio::io_context& io, PlatformServices& services, std::string jwt_secret)
+    : state_(std::make_shared<State>(io, services, std::move(jwt_secret))) {}
 
 HttpServer::~HttpServer() {
   stop();

@@ -26,7 +26,7 @@ struct UpgradeHandler {
 
 class HttpServer {
  public:
-  HttpServer(boost::asio::io_context& io, PlatformServices& services);
+  HttpServer(boost::asio::io_context& io, PlatformServices& services, std::string jwt_secret);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -18,7 +18,6 @@
 #include <spdlog/spdlog.h>
 #include <unordered_map>
 
-#include "auth/admin_bootstrap.hpp"
 #include "auth/jwt.hpp"
 #include "core/iso_time.hpp"
 #include "core/json_text.hpp"
@@ -100,11 +99,11 @@ class SessionBase {
 }  // namespace
 
 struct WsServer::State {
-  State(PlatformServices& s, WsLimits l, EventBus* remote_events)
+  State(PlatformServices& s, std::string jwt_secret, WsLimits l, EventBus* remote_events)
       : services(s),
         limits(l),
         hub(s.events, l.soft_buffer, l.hard_buffer, remote_events),
-        jwt(resolve_jwt_secret(s.config), s.config.jwt_expires_in_s) {}
+        jwt(std::move(jwt_secret), s.config.jwt_expires_in_s) {}
 
   PlatformServices& services;
   WsLimits limits;
@@ -389,8 +388,9 @@ std::string Session<Stream>::s_now() const {
 
 }  // namespace
 
-WsServer::WsServer(PlatformServices& services, WsLimits limits, EventBus* remote_events)
-    : state_(std::make_shared<State>(services, limits, remote_events)) {}
+WsServer::WsServer(PlatformServices& services, std::string jwt_secret, WsLimits limits,
+                   EventBus* remote_events)
+    : state_(std::make_shared<State>(services, std::move(jwt_secret), limits, remote_events)) {}
 
 WsServer::~WsServer() = default;
 

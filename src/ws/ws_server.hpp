@@ -23,7 +23,8 @@ struct WsLimits {
 class WsServer {
  public:
   // remote_events: what other instances committed (nullptr with a single instance).
-  WsServer(PlatformServices& services, WsLimits limits, EventBus* remote_events = nullptr);
+  WsServer(PlatformServices& services, std::string jwt_secret, WsLimits limits,
+           EventBus* remote_events = nullptr);
   ~WsServer();
 
   // Registers the /ws upgrade handler with the HTTP server.
