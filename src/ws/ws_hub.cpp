@@ -56,13 +56,6 @@ bool WsClient::push_locked(WsOutbox::Key key, std::shared_ptr<const std::string>
   return true;
 }
 
-std::shared_ptr<const std::string> WsClient::next() {
-  std::lock_guard lock(mutex_);
-  auto text = outbox_.pop();
-  if (!text && !overflowed_) writer_idle_ = true;
-  return text;
-}
-
 std::vector<std::shared_ptr<const std::string>> WsClient::next_batch(std::size_t max_bytes) {
   std::vector<std::shared_ptr<const std::string>> batch;
   std::size_t bytes = 0;

@@ -42,8 +42,7 @@ class WsClient {
   // A reply to the client itself (pong, subscribed, errors).
   void reply(std::string text);
 
-  // Consumer side: the next message to write, or nullptr (the next push wakes the writer).
-  std::shared_ptr<const std::string> next();
+  // Consumer side:
   // The queued messages, oldest first, up to about max_bytes (at least one when any is
   // queued); empty: the next push wakes the writer.
   std::vector<std::shared_ptr<const std::string>> next_batch(std::size_t max_bytes);
