@@ -1,3 +1,4 @@
+#include "core/identifier.hpp"
 #include "core/json_text.hpp"
 #include "http/api_app.hpp"
 
@@ -32,11 +33,7 @@ std::shared_ptr<spdlog::logger> access_logger() {
 std::string request_origin(const HttpRequestHeader& header, bool tls) {
   auto it = header.find(http::field::host);
   if (it == header.end() || it->value().empty() || it->value().size() > 255) return {};
-  for (char c : it->value()) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
-    if (!ok) return {};
-  }
+  if (!is_alnum_or(it->value(), ".-:[]")) return {};
   return std::string(tls ? "https://" : "http://") + std::string(it->value());
 }
 
@@ -307,30 +304,26 @@ HttpResponse ApiApp::reject(unsigned status, std::string_view message, const Cli
 HttpResponse ApiApp::respond(ApiCall& call, ApiResult result) {
   HttpResponse res{static_cast<http::status>(result.status), call.version};
   res.keep_alive(call.keep_alive);
+  res.set(http::field::cache_control, result.file ? result.file->cache_control : "no-store");
+  add_security_headers(res, call.tls);
+  for (const auto& [k, v] : call.headers) res.insert(k, v);
   if (result.file) {
     // The server fills in status, length and validators once it has looked at the file.
     res.set(http::field::content_type, result.file->content_type);
-    res.set(http::field::cache_control, result.file->cache_control);
-    add_security_headers(res, call.tls);
     if (result.file->content_security_policy)
       res.set("Content-Security-Policy", *result.file->content_security_policy);
-    for (const auto& [k, v] : call.headers) res.insert(k, v);
     for (const auto& [k, v] : result.file->headers) res.set(k, v);
-    for (const auto& [k, v] : result.headers) res.set(k, v);
-    call.file = std::move(result.file);
-    log_access(call, result.status);
-    return res;
-  }
-  if (!result.body.is_null()) {
+  } else if (!result.body.is_null()) {
     res.set(http::field::content_type, "application/json; charset=utf-8");
     res.body() = json_text(result.body);
   }
-  res.set(http::field::cache_control, "no-store");
-  add_security_headers(res, call.tls);
-  for (const auto& [k, v] : call.headers) res.insert(k, v);
   for (const auto& [k, v] : result.headers) res.set(k, v);
-  res.prepare_payload();
-  if (call.head) res.body().clear();  // Content-Length still tells the size a GET would have
+  if (result.file) {
+    call.file = std::move(result.file);
+  } else {
+    res.prepare_payload();
+    if (call.head) res.body().clear();  // Content-Length still tells the size a GET would have
+  }
   log_access(call, result.status);
   return res;
 }

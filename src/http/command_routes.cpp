@@ -3,6 +3,7 @@
 #include <charconv>
 #include <limits>
 
+#include "core/identifier.hpp"
 #include "http/api_routes.hpp"
 #include "http/ota_api.hpp"
 #include "http/ota_views.hpp"
@@ -18,11 +19,7 @@ constexpr std::size_t kMaxParamsBytes = 16 * 1024;
 // Command names travel in payloads and logs: keep them plain.
 std::optional<std::string> command_name_problem(std::string_view s) {
   if (s.empty() || s.size() > 64) return "must be 1 to 64 characters";
-  for (char c : s) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '-' || c == '.' || c == ':';
-    if (!ok) return "may hold only letters, digits, '_', '-', '.' and ':'";
-  }
+  if (!is_alnum_or(s, "_-.:")) return "may hold only letters, digits, '_', '-', '.' and ':'";
   return std::nullopt;
 }
 

@@ -1,3 +1,4 @@
+#include "core/identifier.hpp"
 #include "http/dashboard_routes.hpp"
 
 #include <array>
@@ -31,13 +32,8 @@ namespace {
 
 // Only names a Vite build produces: no separators, no leading dot, nothing to escape with.
 bool is_plain_name(std::string_view name) {
-  if (name.empty() || name.size() > 200 || name.front() == '.') return false;
-  for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == '-' || c == '_';
-    if (!ok) return false;
-  }
-  return true;
+  return !name.empty() && name.size() <= 200 && name.front() != '.' &&
+         is_alnum_or(name, ".-_");
 }
 
 ApiResult serve(const fs::path& dir, std::string_view name, bool immutable) {

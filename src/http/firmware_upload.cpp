@@ -7,6 +7,7 @@
 #include <cstring>
 #include <map>
 
+#include "core/identifier.hpp"
 #include "domain/semver.hpp"
 #include "http/body_sink.hpp"
 #include "http/multipart_parser.hpp"
@@ -24,14 +25,9 @@ constexpr std::uint64_t kDiskReserve = 64ull * 1024 * 1024;
 constexpr std::uint64_t kSpaceCheckEvery = 4ull * 1024 * 1024;
 
 bool is_device_type(std::string_view s) {
-  if (s.empty() || s.size() > 64) return false;
-  auto alnum = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-  };
-  if (!alnum(s.front())) return false;
-  for (char c : s)
-    if (!alnum(c) && c != '_' && c != '-' && c != '.') return false;
-  return true;
+  // Starts with a letter or digit: never ".", ".." or a hidden name in the stored file name.
+  return !s.empty() && s.size() <= 64 && is_alnum_or(s.substr(0, 1), "") &&
+         is_alnum_or(s, "_-.");
 }
 
 bool has_control_chars(std::string_view s) {
