@@ -93,6 +93,9 @@ OtaUpdate OtaService::trigger(const std::string& device_id, const Firmware& firm
                        {"manifest", json::parse(firmware.manifest)},
                        {"signature", firmware.signature},
                        {"timestamp", format_iso8601(now)}};
+  // `pending` goes out before the publish: the broker's acknowledgement may mark the update
+  // `sent` on another thread at once, and the stream must not show `sent` first.
+  emit(stored);
   mqtt_.publish("OTA/" + device_id + "/update", json::serialize(payload), 1,
                 [this, alive = alive_, id = stored.id](bool ok) {
                   if (!*alive) return;
@@ -107,7 +110,6 @@ OtaUpdate OtaService::trigger(const std::string& device_id, const Firmware& firm
   if (campaign_id) details["campaign_id"] = *campaign_id;
   log_.info("ota", by, "OTA update of " + device_id + " to " + firmware.version + " triggered",
             json::serialize(details));
-  emit(stored);
   return stored;
 }
 
