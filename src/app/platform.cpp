@@ -181,7 +181,8 @@ int serve(const Config& config) {
   // Bound before anything runs, so a port in use stops the start-up with a clear message.
   banner.step("🌐 Starting HTTP and WebSocket server...");
   PlatformServices services{config, clock,   *storage,  log,        events,
-                            ingest, *client, started_at, *leadership};
+                            ingest, *client, started_at, *leadership,
+                            clustered ? &cluster_events : nullptr};
   // Tokens (REST and WebSocket) and firmware download links share one secret, resolved once
   // (in development it is read from, or created in, DATA_DIR).
   const std::string jwt_secret = resolve_jwt_secret(config);
@@ -190,7 +191,7 @@ int serve(const Config& config) {
   ws_limits.max_connections = config.ws_max_connections;
   ws_limits.hard_buffer = config.ws_send_buffer;
   ws_limits.soft_buffer = config.ws_send_buffer / 4;
-  WsServer ws(services, jwt_secret, ws_limits, clustered ? &cluster_events : nullptr);
+  WsServer ws(services, jwt_secret, ws_limits);
   ws.install(http);
   // After the hub that follows cluster_events exists, and destroyed before it.
   std::unique_ptr<ClusterLink> cluster;

@@ -22,6 +22,8 @@ struct PlatformServices {
   EpochMs started_at;
   // Whether this instance runs the platform-wide periodic duties (several instances).
   Leadership& leadership;
+  // What the other instances committed (several instances on one database), else nullptr.
+  EventBus* cluster_events = nullptr;
 };
 
 }  // namespace blazeiot

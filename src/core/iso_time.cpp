@@ -30,18 +30,41 @@ bool expect(std::string_view s, std::size_t& pos, char c) {
 
 }  // namespace
 
-std::string format_iso8601(EpochMs ms) {
+void append_iso8601(std::string& out, EpochMs ms) {
   using namespace std::chrono;
   sys_time<milliseconds> tp{milliseconds{ms}};
   auto day = floor<days>(tp);
   year_month_day ymd{day};
   hh_mm_ss<milliseconds> hms{tp - day};
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ld.%03ldZ", int(ymd.year()),
-                unsigned(ymd.month()), unsigned(ymd.day()), long(hms.hours().count()),
-                long(hms.minutes().count()), long(hms.seconds().count()),
-                long(hms.subseconds().count()));
-  return buf;
+  const int year = int(ymd.year());
+  if (year < 0 || year > 9999) {  // outside what four digits hold: rare, keep it simple
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ld.%03ldZ", year,
+                  unsigned(ymd.month()), unsigned(ymd.day()), long(hms.hours().count()),
+                  long(hms.minutes().count()), long(hms.seconds().count()),
+                  long(hms.subseconds().count()));
+    out += buf;
+    return;
+  }
+  // Written digit by digit: this runs twice per reading in every page and live event.
+  char buf[] = "0000-00-00T00:00:00.000Z";
+  auto put = [&buf](int at, int width, long value) {
+    for (int i = at + width - 1; i >= at; --i, value /= 10) buf[i] = char('0' + value % 10);
+  };
+  put(0, 4, year);
+  put(5, 2, long(unsigned(ymd.month())));
+  put(8, 2, long(unsigned(ymd.day())));
+  put(11, 2, long(hms.hours().count()));
+  put(14, 2, long(hms.minutes().count()));
+  put(17, 2, long(hms.seconds().count()));
+  put(20, 3, long(hms.subseconds().count()));
+  out.append(buf, 24);
+}
+
+std::string format_iso8601(EpochMs ms) {
+  std::string out;
+  append_iso8601(out, ms);
+  return out;
 }
 
 std::optional<EpochMs> parse_iso8601(std::string_view s) {

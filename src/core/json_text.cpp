@@ -1,27 +1,24 @@
 #include "core/json_text.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <charconv>
-#include <cmath>
+
+#include "core/json_writer.hpp"
 
 namespace blazeiot {
 
 void append_json_text(std::string& out, const boost::json::value& v) {
   switch (v.kind()) {
-    case boost::json::kind::double_: {
-      double d = v.get_double();
-      if (!std::isfinite(d)) {
-        out += "null";  // JSON has no NaN or infinity
-        return;
-      }
-      char buf[32];
-      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
-      std::string_view digits(buf, end - buf);
-      out += digits;
-      // Keep it a floating-point number for typed readers: 48.0 stays "48.0", not "48".
-      if (digits.find_first_of(".e") == std::string_view::npos) out += ".0";
+    case boost::json::kind::null: out += "null"; return;
+    case boost::json::kind::bool_: out += v.get_bool() ? "true" : "false"; return;
+    case boost::json::kind::int64: append_json_int(out, v.get_int64()); return;
+    case boost::json::kind::uint64: {
+      char buf[24];
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v.get_uint64());
+      out.append(buf, end);
       return;
     }
+    case boost::json::kind::double_: append_json_double(out, v.get_double()); return;
+    case boost::json::kind::string: append_json_string(out, v.get_string()); return;
     case boost::json::kind::array: {
       out += '[';
       bool first = true;
@@ -39,15 +36,13 @@ void append_json_text(std::string& out, const boost::json::value& v) {
       for (const auto& [key, item] : v.get_object()) {
         if (!first) out += ',';
         first = false;
-        out += boost::json::serialize(boost::json::string_view(key));
+        append_json_string(out, key);
         out += ':';
         append_json_text(out, item);
       }
       out += '}';
       return;
     }
-    default:
-      out += boost::json::serialize(v);
   }
 }
 

@@ -45,13 +45,14 @@ ApiApp::ApiApp(PlatformServices& services, std::string jwt_secret)
       rate_limiter_(services.clock, services.config.rate_limit_max,
                     services.config.rate_limit_window_s),
       login_throttle_(services.clock),
-      reading_counts_(services.clock),
-      reading_events_(services.events.subscribe([this](const PlatformEvent& event) {
-        if (auto* stored = std::get_if<ReadingStored>(&event))
-          reading_counts_.invalidate(stored->reading.source_id);
-      })),
+      readings_cache_(services.clock),
+      reading_events_(services.events.subscribe([this](const PlatformEvent& e) { forget(e); })),
+      cluster_reading_events_(
+          services.cluster_events
+              ? services.cluster_events->subscribe([this](const PlatformEvent& e) { forget(e); })
+              : nullptr),
       context_(std::make_unique<ApiContext>(
-          ApiContext{services, jwt_, login_throttle_, reading_counts_})) {
+          ApiContext{services, jwt_, login_throttle_, readings_cache_})) {
   add_health_routes(router_, *context_);
   add_auth_routes(router_, *context_);
   add_user_routes(router_, *context_);
@@ -175,7 +176,8 @@ ApiCall ApiApp::begin(const HttpRequest& request, const ClientInfo& client) {
       call.immediate = error_result(404, is_api ? "API endpoint not found" : "Not found");
       return call;
     }
-    ApiResult r{204, nullptr, {{"Allow", allow}}, {}};
+    ApiResult r = json_result(204, nullptr);
+    r.headers = {{"Allow", allow}};
     bool cors_allowed = false;
     for (const auto& [k, v] : call.headers) cors_allowed |= k == "Access-Control-Allow-Origin";
     if (cors_allowed && header.count(http::field::access_control_request_method)) {
@@ -288,6 +290,11 @@ HttpResponse ApiApp::handle(HttpRequest& request, const ClientInfo& client) {
   return finish(call);
 }
 
+void ApiApp::forget(const PlatformEvent& event) {
+  if (auto* stored = std::get_if<ReadingStored>(&event))
+    readings_cache_.invalidate(stored->reading.source_id);
+}
+
 HttpResponse ApiApp::reject(unsigned status, std::string_view message, const ClientInfo& client,
                             unsigned version) {
   ApiCall call;
@@ -313,9 +320,9 @@ HttpResponse ApiApp::respond(ApiCall& call, ApiResult result) {
     if (result.file->content_security_policy)
       res.set("Content-Security-Policy", *result.file->content_security_policy);
     for (const auto& [k, v] : result.file->headers) res.set(k, v);
-  } else if (!result.body.is_null()) {
+  } else if (result.body_text || !result.body.is_null()) {
     res.set(http::field::content_type, "application/json; charset=utf-8");
-    res.body() = json_text(result.body);
+    res.body() = result.body_text ? std::move(*result.body_text) : json_text(result.body);
   }
   for (const auto& [k, v] : result.headers) res.set(k, v);
   if (result.file) {

@@ -20,7 +20,7 @@
 #include "http/body_sink.hpp"
 #include "http/login_throttle.hpp"
 #include "http/rate_limiter.hpp"
-#include "http/reading_count_cache.hpp"
+#include "http/reading_cache.hpp"
 #include "http/router.hpp"
 
 namespace blazeiot {
@@ -93,14 +93,18 @@ class ApiApp {
   void add_cors(ApiCall& call, const HttpRequestHeader& header) const;
   std::optional<ApiResult> authenticate(ApiCall& call, const HttpRequestHeader& header);
   HttpResponse respond(ApiCall& call, ApiResult result);
+  // A reading was stored here or elsewhere: cached answers about its source are out of date.
+  void forget(const PlatformEvent& event);
   void log_access(const ApiCall& call, unsigned status) const;
 
   PlatformServices& services_;
   JwtCodec jwt_;
   RateLimiter rate_limiter_;
   LoginThrottle login_throttle_;
-  ReadingCountCache reading_counts_;
-  std::shared_ptr<void> reading_events_;  // keeps the count cache's EventBus subscription
+  ReadingCache readings_cache_;
+  // Keep the cache's subscriptions to this instance's and the other instances' readings.
+  std::shared_ptr<void> reading_events_;
+  std::shared_ptr<void> cluster_reading_events_;
   std::unique_ptr<ApiContext> context_;
   Router router_;
 };

@@ -2,38 +2,65 @@
 
 #include <boost/json.hpp>
 
+#include "core/json_text.hpp"
+#include "core/json_writer.hpp"
+
 namespace blazeiot {
 namespace json = boost::json;
+
+ApiResult json_result(unsigned status, json::value body) {
+  ApiResult r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
 
 // The envelope shares the data's memory resource, so the data moves in instead of being copied.
 ApiResult item_result(json::value data, unsigned status) {
   json::object o(data.storage());
   o["success"] = true;
   o["data"] = std::move(data);
-  return ApiResult{status, std::move(o), {}, {}};
+  return json_result(status, std::move(o));
 }
 
 ApiResult list_result(json::array data, std::optional<std::int64_t> total) {
-  json::object o(data.storage());
-  o["success"] = true;
-  o["count"] = data.size();
-  if (total) o["total"] = *total;
-  o["data"] = std::move(data);
-  return ApiResult{200, std::move(o), {}, {}};
+  return written_list_result(json_text(data), data.size(), total);
+}
+
+ApiResult written_list_result(std::string_view items, std::size_t count,
+                              std::optional<std::int64_t> total) {
+  std::string body;
+  body.reserve(items.size() + 64);
+  JsonWriter w(body);
+  w.begin_object().field("success", true).field("count", static_cast<std::int64_t>(count));
+  if (total) w.field("total", *total);
+  w.key("data").raw(items).end_object();
+  ApiResult r;
+  r.body_text = std::move(body);
+  return r;
+}
+
+ApiResult written_item_result(std::string_view item) {
+  std::string body;
+  body.reserve(item.size() + 32);
+  JsonWriter(body).begin_object().field("success", true).key("data").raw(item).end_object();
+  ApiResult r;
+  r.body_text = std::move(body);
+  return r;
 }
 
 ApiResult message_result(std::string_view message, unsigned status) {
   json::object o;
   o["success"] = true;
   o["message"] = message;
-  return ApiResult{status, std::move(o), {}, {}};
+  return json_result(status, std::move(o));
 }
 
 ApiResult error_result(unsigned status, std::string_view message) {
   json::object o;
   o["success"] = false;
   o["message"] = message;
-  return ApiResult{status, std::move(o), {}, {}};
+  return json_result(status, std::move(o));
 }
 
 ApiResult file_result(FileReply file) {
@@ -49,7 +76,7 @@ ApiResult validation_result(const std::vector<FieldError>& errors) {
   json::object o;
   o["success"] = false;
   o["errors"] = std::move(list);
-  return ApiResult{400, std::move(o), {}, {}};
+  return json_result(400, std::move(o));
 }
 
 }  // namespace blazeiot

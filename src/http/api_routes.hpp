@@ -7,7 +7,7 @@
 #include "app/platform_services.hpp"
 #include "auth/jwt.hpp"
 #include "http/login_throttle.hpp"
-#include "http/reading_count_cache.hpp"
+#include "http/reading_cache.hpp"
 #include "http/router.hpp"
 #include "http/validation.hpp"
 #include "storage/reading_store.hpp"
@@ -18,7 +18,7 @@ struct ApiContext {
   PlatformServices& services;
   const JwtCodec& jwt;
   LoginThrottle& login_throttle;
-  ReadingCountCache& reading_counts;
+  ReadingCache& readings_cache;
 };
 
 void add_health_routes(Router& router, ApiContext& context);
@@ -63,7 +63,7 @@ std::int64_t page_total(std::size_t rows, std::int64_t limit, std::int64_t offse
 void read_reading_window(QueryReader& query, ReadingQuery& out);
 
 // A readings page: count, total and data. total is counted only when the page does not show
-// it, and then through the count cache.
+// it; both come from the reading cache while no reading of the source has been stored since.
 ApiResult readings_page(ApiContext& context, const ReadingQuery& query);
 
 }  // namespace blazeiot

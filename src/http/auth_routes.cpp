@@ -65,7 +65,7 @@ ApiResult login(ApiContext& ctx, ApiRequest& req) {
   o["token"] = ctx.jwt.issue(user->id, user->username, user->role, req.now);
   o["expires_in"] = ctx.jwt.lifetime_s();
   o["user"] = public_user(*user);
-  return ApiResult{200, std::move(o), {}, {}};
+  return json_result(200, std::move(o));
 }
 
 ApiResult me(ApiContext& ctx, ApiRequest& req) {

@@ -54,7 +54,10 @@ ApiResult latest_reading(ApiContext& ctx, ApiRequest& req) {
   query.limit = 1;
   auto rows = ctx.services.storage.readings().find(query);
   if (rows.empty()) return error_result(404, "No data for this device");
-  return item_result(to_json(rows.front()));
+  std::string item;
+  JsonWriter w(item);
+  write_json(w, rows.front());
+  return written_item_result(item);
 }
 
 ApiResult create_device(ApiContext& ctx, ApiRequest& req) {
@@ -106,7 +109,7 @@ ApiResult update_device(ApiContext& ctx, ApiRequest& req) {
 ApiResult delete_device(ApiContext& ctx, ApiRequest& req) {
   const std::string id(req.param("device_id"));
   if (!ctx.services.storage.devices().remove(id)) return device_not_found();
-  ctx.reading_counts.invalidate(id);
+  ctx.readings_cache.invalidate(id);
   ctx.services.log.info("device", req.user->username, "Device " + id + " deleted through the API");
   return message_result("Device deleted");
 }

@@ -87,7 +87,7 @@ ApiResult update_gateway(ApiContext& ctx, ApiRequest& req) {
 ApiResult delete_gateway(ApiContext& ctx, ApiRequest& req) {
   const std::string id(req.param("gateway_id"));
   if (!ctx.services.storage.gateways().remove(id)) return gateway_not_found();
-  ctx.reading_counts.clear();  // its nodes' readings went with it
+  ctx.readings_cache.clear();  // its nodes' readings went with it
   ctx.services.log.info("gateway", req.user->username,
                         "Gateway " + id + " and its nodes deleted through the API");
   return message_result("Gateway deleted");

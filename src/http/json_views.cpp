@@ -21,12 +21,6 @@ json::value stored_json(std::string_view text, json::storage_ptr sp) {
   return v;
 }
 
-namespace {
-json::value text_or_null(const std::string& s, const json::storage_ptr& sp) {
-  if (s.empty()) return json::value(nullptr, sp);
-  return json::value(s, sp);
-}
-}  // namespace
 
 json::value to_json(const Device& d, json::storage_ptr sp) {
   return json::object(
@@ -78,22 +72,35 @@ json::value to_json(const NodeRecord& r, json::storage_ptr sp) {
       sp);
 }
 
-json::value to_json(const Reading& r, json::storage_ptr sp) {
-  json::value value(nullptr, sp);
-  if (r.value) value = *r.value;
-  return json::object(
-      {
-          {"id", r.id},
-          {"source_type", to_string(r.source_type)},
-          {"source_id", r.source_id},
-          {"gateway_id", text_or_null(r.gateway_id, sp)},
-          {"type", text_or_null(r.type, sp)},
-          {"value", std::move(value)},
-          {"data", stored_json(r.data_json, sp)},
-          {"timestamp", format_iso8601(r.received_at)},
-          {"device_timestamp", iso_or_null(r.device_time, sp)},
-      },
-      sp);
+void write_stored_json(JsonWriter& w, std::string_view text) {
+  if (is_valid_json(text))
+    w.raw(text);
+  else
+    w.string(text);
+}
+
+void write_json(JsonWriter& w, const Reading& r) {
+  auto text_or_null = [&w](std::string_view key, const std::string& text) {
+    if (text.empty())
+      w.key(key).null();
+    else
+      w.field(key, text);
+  };
+  w.begin_object().field("id", r.id).field("source_type", to_string(r.source_type));
+  w.field("source_id", r.source_id);
+  text_or_null("gateway_id", r.gateway_id);
+  text_or_null("type", r.type);
+  if (r.value)
+    w.key("value").number(*r.value);
+  else
+    w.key("value").null();
+  write_stored_json(w.key("data"), r.data_json);
+  w.key("timestamp").iso_time(r.received_at);
+  if (r.device_time)
+    w.key("device_timestamp").iso_time(*r.device_time);
+  else
+    w.key("device_timestamp").null();
+  w.end_object();
 }
 
 json::value to_json(const LogEntry& e, json::storage_ptr sp) {

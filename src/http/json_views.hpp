@@ -4,6 +4,7 @@
 #include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
 
+#include "core/json_writer.hpp"
 #include "domain/entities.hpp"
 #include "storage/node_store.hpp"
 #include "storage/user_store.hpp"
@@ -15,9 +16,13 @@ namespace blazeiot {
 boost::json::value to_json(const Device& d, boost::json::storage_ptr sp = {});
 boost::json::value to_json(const Gateway& g, boost::json::storage_ptr sp = {});
 boost::json::value to_json(const NodeRecord& n, boost::json::storage_ptr sp = {});
-boost::json::value to_json(const Reading& r, boost::json::storage_ptr sp = {});
 boost::json::value to_json(const LogEntry& e, boost::json::storage_ptr sp = {});
 boost::json::value to_json(const User& u, boost::json::storage_ptr sp = {});
+
+// A reading as the API shows it, written straight into the response text.
+void write_json(JsonWriter& w, const Reading& r);
+// Stored JSON text as it is when valid; otherwise as a string (never invalid output).
+void write_stored_json(JsonWriter& w, std::string_view text);
 
 // A shared monotonic resource: memory is released when the last value using it is gone.
 boost::json::storage_ptr json_arena();

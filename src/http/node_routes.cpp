@@ -85,7 +85,7 @@ ApiResult delete_node(ApiContext& ctx, ApiRequest& req) {
   const Node& node = std::get<NodeRecord>(target).node;
   if (!ctx.services.storage.nodes().remove(node.mac, node.gateway_id))
     return error_result(404, "Node not found");
-  ctx.reading_counts.invalidate(node.mac);
+  ctx.readings_cache.invalidate(node.mac);
   ctx.services.log.info(
       "node", req.user->username,
       "Node " + node.mac + " of gateway " + node.gateway_id + " deleted through the API");

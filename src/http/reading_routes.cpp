@@ -11,6 +11,18 @@ namespace {
 constexpr std::int64_t kMaxLimit = 1000;
 constexpr std::int64_t kDefaultLimit = 100;
 constexpr std::int64_t kMaxOffset = 1'000'000'000'000;
+
+// The page's readings as a JSON array; about 300 bytes each.
+std::string readings_text(const std::vector<Reading>& rows) {
+  std::string items;
+  items.reserve(rows.size() * 320 + 2);
+  JsonWriter w(items);
+  w.begin_array();
+  for (const Reading& r : rows) write_json(w, r);
+  w.end_array();
+  return items;
+}
+
 }  // namespace
 
 void read_reading_window(QueryReader& q, ReadingQuery& out) {
@@ -21,18 +33,20 @@ void read_reading_window(QueryReader& q, ReadingQuery& out) {
 }
 
 ApiResult readings_page(ApiContext& ctx, const ReadingQuery& query) {
+  ReadingCache& cache = ctx.readings_cache;
+  if (auto page = cache.page(query)) return written_list_result(*page->items, page->count, page->total);
+  const ReadingCache::Ticket ticket = cache.ticket(query);
   ReadingStore& store = ctx.services.storage.readings();
   std::vector<Reading> rows = store.find(query);
   const std::int64_t total = page_total(rows.size(), query.limit, query.offset, [&] {
-    if (auto cached = ctx.reading_counts.get(query)) return *cached;
+    if (auto cached = cache.total(query)) return *cached;
     const std::int64_t n = store.count(query);
-    ctx.reading_counts.put(query, n);
+    cache.put_total(query, ticket, n);
     return n;
   });
-  json::array data(json_arena());
-  data.reserve(rows.size());
-  for (const Reading& r : rows) data.push_back(to_json(r, data.storage()));
-  return list_result(std::move(data), total);
+  auto items = std::make_shared<const std::string>(readings_text(rows));
+  cache.put_page(query, ticket, {items, rows.size(), total});
+  return written_list_result(*items, rows.size(), total);
 }
 
 namespace {
@@ -50,10 +64,8 @@ ApiResult query_readings(ApiContext& ctx, ApiRequest& req) {
   query.gateway_id = q.text({"gatewayId", "gateway_id"}, 128);
   query.type = q.text({"type"}, 128);
   if (auto bad = invalid(q.errors())) return *bad;
-  json::array data(json_arena());
-  for (const Reading& r : ctx.services.storage.readings().find(query))
-    data.push_back(to_json(r, data.storage()));
-  return list_result(std::move(data));
+  std::vector<Reading> rows = ctx.services.storage.readings().find(query);
+  return written_list_result(readings_text(rows), rows.size());
 }
 
 }  // namespace

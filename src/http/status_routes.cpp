@@ -18,7 +18,7 @@ ApiResult health(ApiContext& ctx, ApiRequest& req) {
   // Deliberately no envelope: load balancers and the original's probes read these three keys.
   json::object o{
       {"status", "ok"}, {"timestamp", format_iso8601(req.now)}, {"uptime", uptime_s(ctx, req.now)}};
-  return ApiResult{200, std::move(o), {}, {}};
+  return json_result(200, std::move(o));
 }
 
 ApiResult status(ApiContext& ctx, ApiRequest& req) {

@@ -229,11 +229,13 @@ void IngestService::on_committed(const std::string& error) {
   }
   auto done = std::move(committing_);
   committing_.reset();
-  if (client_)
-    for (const MqttAckToken& t : done->acks) client_->acknowledge(t);
   stored_ += done->batch.readings.size();
   backlog_ -= done->messages;
+  // Events first: their subscribers drop cached answers the batch made stale, and a publisher
+  // that reads the API as soon as it has its acknowledgement must not get one of them.
   events_.publish(done->events);
+  if (client_)
+    for (const MqttAckToken& t : done->acks) client_->acknowledge(t);
   update_pause();
   maybe_commit();
   if (stopping_ && !committing_ && pending_.empty() && drained_) {

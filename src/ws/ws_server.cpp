@@ -99,10 +99,10 @@ class SessionBase {
 }  // namespace
 
 struct WsServer::State {
-  State(PlatformServices& s, std::string jwt_secret, WsLimits l, EventBus* remote_events)
+  State(PlatformServices& s, std::string jwt_secret, WsLimits l)
       : services(s),
         limits(l),
-        hub(s.events, l.soft_buffer, l.hard_buffer, remote_events),
+        hub(s.events, l.soft_buffer, l.hard_buffer, s.cluster_events),
         jwt(std::move(jwt_secret), s.config.jwt_expires_in_s) {}
 
   PlatformServices& services;
@@ -388,9 +388,8 @@ std::string Session<Stream>::s_now() const {
 
 }  // namespace
 
-WsServer::WsServer(PlatformServices& services, std::string jwt_secret, WsLimits limits,
-                   EventBus* remote_events)
-    : state_(std::make_shared<State>(services, std::move(jwt_secret), limits, remote_events)) {}
+WsServer::WsServer(PlatformServices& services, std::string jwt_secret, WsLimits limits)
+    : state_(std::make_shared<State>(services, std::move(jwt_secret), limits)) {}
 
 WsServer::~WsServer() = default;
 

@@ -22,9 +22,9 @@ struct WsLimits {
 
 class WsServer {
  public:
-  // remote_events: what other instances committed (nullptr with a single instance).
-  WsServer(PlatformServices& services, std::string jwt_secret, WsLimits limits,
-           EventBus* remote_events = nullptr);
+  // Clients get what this instance commits and, with several instances,
+  // services.cluster_events: what the others commit.
+  WsServer(PlatformServices& services, std::string jwt_secret, WsLimits limits);
   ~WsServer();
 
   // Registers the /ws upgrade handler with the HTTP server.

@@ -1,6 +1,7 @@
 """The REST resources against the real binary, fed through a real broker: devices, gateways,
 nodes, readings, logs, status and health, with their envelopes, filters and error paths."""
 import datetime
+import sqlite3
 import time
 
 import pytest
@@ -388,3 +389,31 @@ def test_logs_for_admins_with_filters(env):
     assert status == 400
     assert env.api('GET', '/api/logs', token=env.viewer).status_code == 403
     assert env.api('GET', '/api/logs').status_code == 401
+
+
+def test_a_repeated_page_shows_a_new_reading_as_soon_as_it_is_acknowledged(make_platform, broker):
+    """Pages are cached between readings: the cache must never hide an acknowledged reading,
+    nor serve stored data that is not JSON as anything but a string."""
+    p = make_platform(broker)
+    admin = p.login()
+    pub = PahoPublisher(broker)
+    pub.publish('SensorData/Cached', {'device_id': 'Cached', 'value': 0})
+    pub.wait_all_acked()
+    p.wait_for(lambda: p.sql('SELECT COUNT(*) FROM sensor_data')[0][0] == 1)
+    for i in range(1, 21):
+        for _ in range(3):  # asked again and again, as a dashboard does
+            page = p.api('GET', '/api/devices/Cached/data?limit=5', token=admin).json()
+        assert page['total'] == i and page['data'][0]['value'] == i - 1
+        pub.publish('SensorData/Cached', {'device_id': 'Cached', 'value': i})
+        pub.wait_all_acked()  # acknowledged = committed: the next page must include it
+    page = p.api('GET', '/api/devices/Cached/data?limit=5', token=admin).json()
+    assert page['total'] == 21 and [r['value'] for r in page['data']] == [20, 19, 18, 17, 16]
+    pub.close()
+
+    con = sqlite3.connect(p.db_path, timeout=5)
+    with con:
+        con.execute("UPDATE sensor_data SET data = '{\"broken\": ' WHERE value = 20")
+    con.close()
+    time.sleep(2.1)  # past the cache's lifetime: the edit above raised no event
+    page = p.api('GET', '/api/devices/Cached/data?limit=1', token=admin).json()
+    assert page['data'][0]['data'] == '{"broken": '

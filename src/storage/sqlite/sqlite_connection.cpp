@@ -15,10 +15,18 @@ SqliteStatement::SqliteStatement(sqlite3* db, std::string_view sql) : db_(db) {
     fail(db, "prepare failed for \"" + std::string(sql.substr(0, 80)) + "\"");
 }
 
-SqliteStatement::~SqliteStatement() { sqlite3_finalize(stmt_); }
+SqliteStatement::SqliteStatement(SqliteConnection& home, sqlite3_stmt* stmt)
+    : db_(home.handle()), stmt_(stmt), home_(&home) {}
+
+SqliteStatement::~SqliteStatement() {
+  if (home_ && stmt_)
+    home_->give_back(stmt_);
+  else
+    sqlite3_finalize(stmt_);
+}
 
 SqliteStatement::SqliteStatement(SqliteStatement&& other) noexcept
-    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
+    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)), home_(other.home_) {}
 
 SqliteStatement& SqliteStatement::bind(int index, std::string_view text) {
   if (sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
@@ -96,7 +104,33 @@ SqliteConnection::SqliteConnection(const std::string& path, bool read_only) {
   exec("PRAGMA temp_store=MEMORY");
 }
 
-SqliteConnection::~SqliteConnection() { sqlite3_close_v2(db_); }
+SqliteConnection::~SqliteConnection() {
+  for (auto& [sql, stmt] : idle_) sqlite3_finalize(stmt);
+  sqlite3_close_v2(db_);
+}
+
+SqliteStatement SqliteConnection::prepare(std::string_view sql) {
+  if (auto it = idle_.find(sql); it != idle_.end()) {
+    sqlite3_stmt* stmt = it->second;
+    idle_.erase(it);
+    return SqliteStatement(*this, stmt);
+  }
+  SqliteStatement fresh(db_, sql);
+  sqlite3_stmt* stmt = std::exchange(fresh.stmt_, nullptr);
+  return SqliteStatement(*this, stmt);
+}
+
+void SqliteConnection::give_back(sqlite3_stmt* stmt) {
+  // Reset releases the statement's read snapshot and any locks it held.
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  const char* sql = sqlite3_sql(stmt);
+  if (idle_.size() >= kMaxCachedStatements || !sql || idle_.count(std::string_view(sql))) {
+    sqlite3_finalize(stmt);  // a second copy of a statement in use at the same time
+    return;
+  }
+  idle_.emplace(sql, stmt);
+}
 
 void SqliteConnection::exec(std::string_view sql) {
   char* err = nullptr;

@@ -3,6 +3,8 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,9 +13,13 @@
 
 namespace blazeiot {
 
+class SqliteConnection;
+
 class SqliteStatement {
  public:
   SqliteStatement(sqlite3* db, std::string_view sql);
+  // A compiled statement lent by `home`'s cache; it goes back there when destroyed.
+  SqliteStatement(SqliteConnection& home, sqlite3_stmt* stmt);
   ~SqliteStatement();
   SqliteStatement(const SqliteStatement&) = delete;
   SqliteStatement& operator=(const SqliteStatement&) = delete;
@@ -42,8 +48,10 @@ class SqliteStatement {
   std::optional<double> column_opt_double(int col) const;
 
  private:
+  friend class SqliteConnection;
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
+  SqliteConnection* home_ = nullptr;
 };
 
 class SqliteConnection {
@@ -55,12 +63,21 @@ class SqliteConnection {
   SqliteConnection& operator=(const SqliteConnection&) = delete;
 
   void exec(std::string_view sql);
-  SqliteStatement prepare(std::string_view sql) { return SqliteStatement(db_, sql); }
+  // A compiled statement for `sql`, reused from earlier calls with the same text: compiling
+  // costs more than running the short queries the API makes (tens of microseconds).
+  SqliteStatement prepare(std::string_view sql);
   std::int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
   int changes() const { return sqlite3_changes(db_); }
   sqlite3* handle() const { return db_; }
 
  private:
+  friend class SqliteStatement;
+  void give_back(sqlite3_stmt* stmt);
+
+  // Idle compiled statements by SQL text. Queries are built from a fixed set of fragments,
+  // so the number of distinct texts is small; the bound is a guard, not a tuning knob.
+  static constexpr std::size_t kMaxCachedStatements = 128;
+  std::map<std::string, sqlite3_stmt*, std::less<>> idle_;
   sqlite3* db_ = nullptr;
 };
 
