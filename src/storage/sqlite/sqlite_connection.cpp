@@ -102,6 +102,13 @@ SqliteConnection::SqliteConnection(const std::string& path, bool read_only) {
   }
   exec("PRAGMA foreign_keys=ON");
   exec("PRAGMA temp_store=MEMORY");
+  if (read_only) {
+    // Queries read the database file through a memory map instead of one pread() per page
+    // missed in the connection's 2 MB page cache: a page of a device's readings touches a
+    // table page per reading. The pages are the kernel's file cache, shared and reclaimable,
+    // not memory of ours. (The file never shrinks under us: auto_vacuum is off, no VACUUM.)
+    exec("PRAGMA mmap_size=1073741824");
+  }
 }
 
 SqliteConnection::~SqliteConnection() {
