@@ -7,9 +7,10 @@ void add_security_headers(boost::beast::http::response<boost::beast::http::strin
   res.set("X-Content-Type-Options", "nosniff");
   res.set("X-Frame-Options", "DENY");
   res.set("Referrer-Policy", "no-referrer");
+  // API answers are data, never documents: nothing may load, run or frame. The dashboard's
+  // files replace this with their own policy (dashboard_routes.cpp).
   res.set("Content-Security-Policy",
-          "default-src 'self'; base-uri 'self'; object-src 'none'; frame-ancestors 'none'; "
-          "form-action 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'");
+          "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
   res.set("Cross-Origin-Opener-Policy", "same-origin");
   res.set("Cross-Origin-Resource-Policy", "same-origin");
   res.set("X-Permitted-Cross-Domain-Policies", "none");

@@ -104,7 +104,8 @@ def test_security_headers_on_every_response(shared):
         assert h['X-Content-Type-Options'] == 'nosniff', r.url
         assert h['X-Frame-Options'] == 'DENY'
         assert h['Referrer-Policy'] == 'no-referrer'
-        assert h['Content-Security-Policy'].startswith("default-src 'self'")
+        assert h['Content-Security-Policy'].startswith("default-src 'none'")
+        assert 'unsafe' not in h['Content-Security-Policy']
         assert 'Strict-Transport-Security' not in h  # plain HTTP
         assert h['Content-Type'].startswith('application/json')
 

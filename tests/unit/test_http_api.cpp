@@ -234,7 +234,7 @@ TEST_F(ApiTest, SecurityHeadersOnEveryResponse) {
     EXPECT_EQ(res["X-Content-Type-Options"], "nosniff");
     EXPECT_EQ(res["X-Frame-Options"], "DENY");
     EXPECT_EQ(res["Referrer-Policy"], "no-referrer");
-    EXPECT_TRUE(res["Content-Security-Policy"].starts_with("default-src 'self'"));
+    EXPECT_TRUE(res["Content-Security-Policy"].starts_with("default-src 'none'"));
     EXPECT_EQ(res.count("Strict-Transport-Security"), 0u);  // plain HTTP
   }
 }
