@@ -1,6 +1,7 @@
 #pragma once
 // The REST API's routes, one function per area. Each adds its routes to the router; the
 // handlers reach the platform through ApiContext.
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -64,6 +65,9 @@ void read_reading_window(QueryReader& query, ReadingQuery& out);
 
 // A readings page: count, total and data. total is counted only when the page does not show
 // it; both come from the reading cache while no reading of the source has been stored since.
-ApiResult readings_page(ApiContext& context, const ReadingQuery& query);
+// `missing_source` answers the error when the query's source does not exist; it is asked only
+// when the page is not cached (deleting a source drops its cached pages).
+ApiResult readings_page(ApiContext& context, const ReadingQuery& query,
+                        const std::function<std::optional<ApiResult>()>& missing_source);
 
 }  // namespace blazeiot

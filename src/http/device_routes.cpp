@@ -37,10 +37,12 @@ ApiResult device_data(ApiContext& ctx, ApiRequest& req) {
   read_reading_window(q, query);
   query.type = q.text({"type"}, 128);
   if (auto bad = invalid(q.errors())) return *bad;
-  if (!ctx.services.storage.devices().find(req.param("device_id"))) return device_not_found();
   query.source_type = SourceType::device;
   query.source_id = std::string(req.param("device_id"));
-  return readings_page(ctx, query);
+  return readings_page(ctx, query, [&]() -> std::optional<ApiResult> {
+    if (!ctx.services.storage.devices().find(*query.source_id)) return device_not_found();
+    return std::nullopt;
+  });
 }
 
 ApiResult latest_reading(ApiContext& ctx, ApiRequest& req) {

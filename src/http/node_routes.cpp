@@ -47,10 +47,12 @@ ApiResult node_data(ApiContext& ctx, ApiRequest& req) {
   NodeFilter filter;
   filter.mac = std::string(req.param("mac"));
   filter.gateway_id = query.gateway_id;
-  if (ctx.services.storage.nodes().list(filter).empty()) return error_result(404, "Node not found");
   query.source_type = SourceType::node;
   query.source_id = filter.mac;
-  return readings_page(ctx, query);
+  return readings_page(ctx, query, [&]() -> std::optional<ApiResult> {
+    if (ctx.services.storage.nodes().list(filter).empty()) return error_result(404, "Node not found");
+    return std::nullopt;
+  });
 }
 
 ApiResult update_node(ApiContext& ctx, ApiRequest& req) {

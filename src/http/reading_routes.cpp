@@ -32,10 +32,13 @@ void read_reading_window(QueryReader& q, ReadingQuery& out) {
   out.to = q.date({"end_date", "endDate"}, true);
 }
 
-ApiResult readings_page(ApiContext& ctx, const ReadingQuery& query) {
+ApiResult readings_page(ApiContext& ctx, const ReadingQuery& query,
+                        const std::function<std::optional<ApiResult>()>& missing_source) {
   ReadingCache& cache = ctx.readings_cache;
   if (auto page = cache.page(query)) return written_list_result(*page->items, page->count, page->total);
+  // Taken before the source is looked up: a delete from here on keeps the answer out of the cache.
   const ReadingCache::Ticket ticket = cache.ticket(query);
+  if (auto error = missing_source()) return std::move(*error);
   ReadingStore& store = ctx.services.storage.readings();
   std::vector<Reading> rows = store.find(query);
   const std::int64_t total = page_total(rows.size(), query.limit, query.offset, [&] {
