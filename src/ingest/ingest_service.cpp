@@ -122,7 +122,9 @@ void IngestService::accept(ParsedMessage&& parsed, EpochMs now) {
   for (CommandReply& c : parsed.command_replies)
     pending_.batch.command_replies.push_back(std::move(c));
   for (Reading& r : parsed.readings) {
-    pending_.events.emplace_back(std::in_place_type<ReadingStored>, ReadingStored{r});
+    // The event is filled from the batch once that is committed (move_readings_into_events):
+    // one copy of every reading instead of two.
+    pending_.events.emplace_back(std::in_place_type<ReadingStored>);
     pending_.batch.readings.push_back(std::move(r));
   }
 }
@@ -232,6 +234,7 @@ void IngestService::on_committed(const std::string& error) {
   if (client_)
     for (const MqttAckToken& t : done->acks) client_->acknowledge(t);
   stored_ += done->batch.readings.size();
+  move_readings_into_events(*done);
   backlog_ -= done->messages;
   events_.publish(done->events);
   update_pause();
@@ -245,6 +248,14 @@ void IngestService::on_committed(const std::string& error) {
       cb();
     }
   }
+}
+
+// The batch's readings are committed and no longer needed there; each ReadingStored event
+// was queued empty, in the same order as the readings, and takes its reading now.
+void IngestService::move_readings_into_events(Pending& done) {
+  auto next = done.batch.readings.begin();
+  for (PlatformEvent& e : done.events)
+    if (auto* stored = std::get_if<ReadingStored>(&e)) stored->reading = std::move(*next++);
 }
 
 void IngestService::update_pause() {

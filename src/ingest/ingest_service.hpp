@@ -84,6 +84,7 @@ class IngestService final : public IngestStatusSource {
   void accept(ParsedMessage&& parsed, EpochMs now);
   void apply_transition(const PresenceTransition& t, EpochMs now, const char* why);
   void add_sighting(EntitySighting&& s);
+  static void move_readings_into_events(Pending& done);
   void add_log_now(LogEntry&& entry);
   void maybe_commit();
   void on_committed(const std::string& error);
