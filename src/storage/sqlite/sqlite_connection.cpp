@@ -104,7 +104,8 @@ SqliteConnection::SqliteConnection(const std::string& path, bool read_only) {
   sqlite3_busy_timeout(db_, 5000);
   if (!read_only) {
     // WAL: readers never block the writer. NORMAL: a commit is written to the WAL file
-    // before it returns (survives a crash of this process); fsync happens at checkpoints.
+    // before it returns (survives a crash of this process); fsync happens at checkpoints
+    // (SqliteCheckpointer runs those for the database's writer connection).
     exec("PRAGMA journal_mode=WAL");
     exec("PRAGMA synchronous=NORMAL");
   }
