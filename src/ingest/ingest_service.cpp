@@ -12,15 +12,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string sighting_key(const EntitySighting& s) {
-  std::string k;
-  k += static_cast<char>('0' + static_cast<int>(s.kind));
-  k += s.gateway_id;
-  k += '\x1f';
-  k += s.id;
-  return k;
-}
-
 const char* category_of(EntityKind k) { return to_string(k); }
 
 std::string display_name(const PresenceKey& k) {
@@ -107,8 +98,8 @@ void IngestService::on_message(MqttMessage&& m) {
 
 void IngestService::accept(ParsedMessage&& parsed, EpochMs now) {
   for (EntitySighting& s : parsed.sightings) {
-    PresenceKey key{s.kind, s.id, s.gateway_id};
-    if (auto t = presence_.observe(key, now)) apply_transition(*t, now, "traffic");
+    if (auto t = presence_.observe(s.kind, s.id, s.gateway_id, now))
+      apply_transition(*t, now, "traffic");
     add_sighting(std::move(s));
   }
   for (const StatusReport& st : parsed.status) {
@@ -130,10 +121,13 @@ void IngestService::accept(ParsedMessage&& parsed, EpochMs now) {
 }
 
 void IngestService::add_sighting(EntitySighting&& s) {
-  // One upsert per entity per batch, however many messages it sent.
-  auto [it, inserted] = pending_.sighting_index.try_emplace(sighting_key(s), 0);
-  if (inserted) {
-    it->second = pending_.batch.sightings.size();
+  // One upsert per entity per batch, however many messages it sent. The key is built in a
+  // reused buffer: most messages come from an entity the batch already has.
+  sighting_key_.clear();
+  append_entity_key(sighting_key_, s.kind, s.gateway_id, s.id);
+  auto it = pending_.sighting_index.find(sighting_key_);
+  if (it == pending_.sighting_index.end()) {
+    pending_.sighting_index.emplace(sighting_key_, pending_.batch.sightings.size());
     pending_.batch.sightings.push_back(std::move(s));
   } else {
     auto& existing = pending_.batch.sightings[it->second];

@@ -107,6 +107,7 @@ class IngestService final : public IngestStatusSource {
   boost::asio::steady_timer retry_timer_;
 
   Pending pending_;
+  std::string sighting_key_;  // add_sighting()'s lookup key, reused
   std::shared_ptr<Pending> committing_;
   bool paused_ = false;
   bool stopping_ = false;
