@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <thread>
 
 #include "domain/ingest_batch.hpp"
@@ -63,6 +64,23 @@ TEST(SqliteCheckpointer, WalStaysBoundedUnderAnUnbrokenBurst) {
   // Frames are 4 KiB + 24 bytes; one batch (about 150 pages) may land past the threshold.
   EXPECT_LT(wal, 4120ull * (SqliteCheckpointer::kWriterPages + 500));
   EXPECT_EQ(storage.readings().count({}), 100'000);
+}
+
+TEST(SqliteCheckpointer, LeavesAnEmptyWalWhenAnotherProcessKeepsTheDatabaseOpen) {
+  TempDir dir;
+  const auto path = dir.path() / "c.db";
+  std::unique_ptr<SqliteConnection> other;  // like a second process reading the file
+  {
+    SqliteStorage storage{path.string()};
+    storage.migrate();
+    other = std::make_unique<SqliteConnection>(path.string(), /*read_only=*/true);
+    other->prepare("SELECT COUNT(*) FROM sensor_data").step();  // attaches it to the WAL
+    for (int i = 0; i < 5; ++i) storage.telemetry().apply(readings_batch(1000, i * 1000));
+    EXPECT_GT(size_of(path.string() + "-wal"), 0u);
+  }
+  // SQLite's own checkpoint at close skips a database still open elsewhere; ours does not.
+  EXPECT_EQ(size_of(path.string() + "-wal"), 0u);
+  EXPECT_EQ(other->prepare("SELECT COUNT(*) FROM sensor_data").step(), true);
 }
 
 }  // namespace

@@ -18,6 +18,12 @@ SqliteCheckpointer::~SqliteCheckpointer() {
   }
   wake_.notify_one();
   thread_.join();
+  // SQLite checkpoints and deletes the WAL when the last connection closes, but not while
+  // another process has the database open. Empty it here either way, so the next start has
+  // no WAL to read back. Readers get a moment to finish; then it is left as it is.
+  sqlite3_busy_timeout(writer_.handle(), 1000);
+  sqlite3_wal_checkpoint_v2(writer_.handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr,
+                            nullptr);
 }
 
 // Runs on the committing thread, after the commit, with the write lock already released.

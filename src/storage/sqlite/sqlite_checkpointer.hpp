@@ -12,7 +12,8 @@
 // The WAL can only start over from its beginning when a checkpoint has copied all of it before
 // the next commit writes. If the thread does not manage that and the WAL passes kWriterPages,
 // the writer waits for the thread's pass to end and checkpoints the rest itself, as SQLite
-// would have done at 1000 pages, which bounds the WAL file.
+// would have done at 1000 pages, which bounds the WAL file. When the database closes, the WAL
+// is emptied (see the destructor).
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -27,8 +28,8 @@ class SqliteCheckpointer {
  public:
   // Signal the thread from this many WAL pages on (SQLite's own threshold).
   static constexpr int kSignalPages = 1000;
-  // The writer checkpoints itself from this many (16 MB with 4 KiB pages).
-  static constexpr int kWriterPages = 4000;
+  // The writer checkpoints itself from this many (8 MB with 4 KiB pages).
+  static constexpr int kWriterPages = 2000;
 
   // Takes over checkpointing for `writer` (its WAL hook); `path` is the database file.
   SqliteCheckpointer(const std::string& path, SqliteConnection& writer);
