@@ -29,12 +29,14 @@ SqliteCheckpointer::~SqliteCheckpointer() {
 // Runs on the committing thread, after the commit, with the write lock already released.
 int SqliteCheckpointer::on_commit(void* self, sqlite3* db, const char* schema, int wal_pages) {
   auto* me = static_cast<SqliteCheckpointer*>(self);
+  int copied = me->copied_.load();
+  if (copied > wal_pages) copied = 0;  // the WAL started over since
   if (wal_pages >= kWriterPages) {
     // A second checkpoint beside the thread's would only be refused (SQLITE_BUSY): wait for
     // the thread's pass to end, then copy what it left. An error shows again next time.
     std::lock_guard lock(me->checkpoint_mutex_);
-    sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-  } else if (wal_pages >= kSignalPages) {
+    me->pass(db, schema);
+  } else if (wal_pages >= kSignalPages && wal_pages - copied >= kPassPages) {
     {
       std::lock_guard lock(me->mutex_);
       me->wanted_ = true;
@@ -42,6 +44,15 @@ int SqliteCheckpointer::on_commit(void* self, sqlite3* db, const char* schema, i
     me->wake_.notify_one();
   }
   return SQLITE_OK;
+}
+
+// Copies what is committed and no reader still needs; the caller holds checkpoint_mutex_.
+void SqliteCheckpointer::pass(sqlite3* db, const char* schema) {
+  int wal_frames = 0;
+  int copied = 0;
+  if (sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, &wal_frames, &copied) ==
+      SQLITE_OK)
+    copied_ = copied;
 }
 
 void SqliteCheckpointer::run() {
@@ -54,9 +65,8 @@ void SqliteCheckpointer::run() {
     {
       // An error (e.g. a full disk) would show again on the next pass and on the writer's
       // own commits; there is nobody to report it to here.
-      std::lock_guard pass(checkpoint_mutex_);
-      sqlite3_wal_checkpoint_v2(connection_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
-                                nullptr, nullptr);
+      std::lock_guard lock_pass(checkpoint_mutex_);
+      pass(connection_->handle(), nullptr);
     }
     lock.lock();
   }

@@ -14,6 +14,7 @@
 // the writer waits for the thread's pass to end and checkpoints the rest itself, as SQLite
 // would have done at 1000 pages, which bounds the WAL file. When the database closes, the WAL
 // is emptied (see the destructor).
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -26,8 +27,11 @@ namespace blazeiot {
 
 class SqliteCheckpointer {
  public:
-  // Signal the thread from this many WAL pages on (SQLite's own threshold).
+  // Signal the thread from this many WAL pages on (SQLite's own threshold), and again each
+  // time this many more than its last pass copied have come: small commits (QoS 1 traffic)
+  // must not each start a pass, with its two fdatasync calls, for a few pages.
   static constexpr int kSignalPages = 1000;
+  static constexpr int kPassPages = 500;
   // The writer checkpoints itself from this many (8 MB with 4 KiB pages).
   static constexpr int kWriterPages = 2000;
 
@@ -39,6 +43,7 @@ class SqliteCheckpointer {
 
  private:
   static int on_commit(void* self, sqlite3* db, const char* schema, int wal_pages);
+  void pass(sqlite3* db, const char* schema);
   void run();
 
   SqliteConnection& writer_;
@@ -46,6 +51,8 @@ class SqliteCheckpointer {
   std::mutex checkpoint_mutex_;  // held by whoever checkpoints: the thread or the writer
   std::mutex mutex_;             // guards wanted_ and stopping_
   std::condition_variable wake_;
+  // WAL frames the last checkpoint left copied; above the WAL's size once it started over.
+  std::atomic<int> copied_{0};
   bool wanted_ = false;
   bool stopping_ = false;
   std::thread thread_;
