@@ -2,13 +2,18 @@
 
 namespace blazeiot {
 
+void append_entity_key(std::string& out, EntityKind kind, std::string_view gateway_id,
+                       std::string_view id) {
+  out += static_cast<char>('0' + static_cast<int>(kind));
+  out += gateway_id;
+  out += '\x1f';  // cannot occur in an identifier
+  out += id;
+}
+
 std::string PresenceTracker::map_key(const PresenceKey& key) {
   std::string k;
   k.reserve(key.id.size() + key.gateway_id.size() + 3);
-  k += static_cast<char>('0' + static_cast<int>(key.kind));
-  k += key.gateway_id;
-  k += '\x1f';  // cannot occur in an identifier
-  k += key.id;
+  append_entity_key(k, key.kind, key.gateway_id, key.id);
   return k;
 }
 
@@ -31,17 +36,24 @@ void PresenceTracker::load(const PresenceKey& key, Presence status,
   schedule(mk, s);
 }
 
-std::optional<PresenceTransition> PresenceTracker::observe(const PresenceKey& key, EpochMs now) {
-  std::string mk = map_key(key);
-  auto [it, inserted] = entities_.try_emplace(mk);
+std::optional<PresenceTransition> PresenceTracker::observe(EntityKind kind, std::string_view id,
+                                                           std::string_view gateway_id,
+                                                           EpochMs now) {
+  key_buffer_.clear();
+  append_entity_key(key_buffer_, kind, gateway_id, id);
+  auto it = entities_.find(key_buffer_);
+  const bool inserted = it == entities_.end();
+  if (inserted) {
+    it = entities_.try_emplace(key_buffer_).first;
+    it->second.key = PresenceKey{kind, std::string(id), std::string(gateway_id)};
+  }
   State& s = it->second;
   if (s.last_seen < now) s.last_seen = now;
-  if (inserted) s.key = key;
   if (!inserted && s.status == Presence::online) return std::nullopt;
   s.status = Presence::online;
   s.status_since = now;
-  schedule(mk, s);
-  return PresenceTransition{key, inserted, Presence::online};
+  schedule(it->first, s);
+  return PresenceTransition{s.key, inserted, Presence::online};
 }
 
 std::optional<PresenceTransition> PresenceTracker::report(const PresenceKey& key, Presence status,

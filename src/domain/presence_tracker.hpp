@@ -6,6 +6,7 @@
 #include <optional>
 #include <queue>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -18,6 +19,11 @@ struct PresenceKey {
   std::string id;
   std::string gateway_id;  // nodes only
 };
+
+// Appends the one string that names an entity of any kind (the tracker's map key), so
+// callers can look entities up in a reused buffer without allocating.
+void append_entity_key(std::string& out, EntityKind kind, std::string_view gateway_id,
+                       std::string_view id);
 
 struct PresenceTransition {
   PresenceKey key;
@@ -34,7 +40,12 @@ class PresenceTracker {
             EpochMs now);
 
   // Traffic from the entity. Returns a transition when it is new or was offline.
-  std::optional<PresenceTransition> observe(const PresenceKey& key, EpochMs now);
+  std::optional<PresenceTransition> observe(const PresenceKey& key, EpochMs now) {
+    return observe(key.kind, key.id, key.gateway_id, now);
+  }
+  // The same without a PresenceKey (called for every message: no allocation once known).
+  std::optional<PresenceTransition> observe(EntityKind kind, std::string_view id,
+                                            std::string_view gateway_id, EpochMs now);
 
   // An explicit report. Offline for an unknown entity is ignored; online registers it.
   std::optional<PresenceTransition> report(const PresenceKey& key, Presence status, EpochMs now);
@@ -81,6 +92,7 @@ class PresenceTracker {
   void schedule(const std::string& mk, State& s);
 
   EpochMs timeout_ms_;
+  std::string key_buffer_;  // observe()'s lookup key, reused
   std::unordered_map<std::string, State> entities_;
   // At most one entry per online entity: re-armed from last_seen when it comes due.
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;

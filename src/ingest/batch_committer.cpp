@@ -15,6 +15,8 @@ void BatchCommitter::commit(std::shared_ptr<const IngestBatch> batch,
     } catch (const std::exception& e) {
       error = e.what();
     }
+    // The caller frees the batch, not this thread: the writer is the serial part of ingest.
+    batch.reset();
     boost::asio::post(reply_to, [done = std::move(done), error = std::move(error)]() mutable {
       done(std::move(error));
     });

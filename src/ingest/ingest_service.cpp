@@ -12,15 +12,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string sighting_key(const EntitySighting& s) {
-  std::string k;
-  k += static_cast<char>('0' + static_cast<int>(s.kind));
-  k += s.gateway_id;
-  k += '\x1f';
-  k += s.id;
-  return k;
-}
-
 const char* category_of(EntityKind k) { return to_string(k); }
 
 std::string display_name(const PresenceKey& k) {
@@ -107,8 +98,8 @@ void IngestService::on_message(MqttMessage&& m) {
 
 void IngestService::accept(ParsedMessage&& parsed, EpochMs now) {
   for (EntitySighting& s : parsed.sightings) {
-    PresenceKey key{s.kind, s.id, s.gateway_id};
-    if (auto t = presence_.observe(key, now)) apply_transition(*t, now, "traffic");
+    if (auto t = presence_.observe(s.kind, s.id, s.gateway_id, now))
+      apply_transition(*t, now, "traffic");
     add_sighting(std::move(s));
   }
   for (const StatusReport& st : parsed.status) {
@@ -122,16 +113,21 @@ void IngestService::accept(ParsedMessage&& parsed, EpochMs now) {
   for (CommandReply& c : parsed.command_replies)
     pending_.batch.command_replies.push_back(std::move(c));
   for (Reading& r : parsed.readings) {
-    pending_.events.emplace_back(std::in_place_type<ReadingStored>, ReadingStored{r});
+    // The event is filled from the batch once that is committed (move_readings_into_events):
+    // one copy of every reading instead of two.
+    pending_.events.emplace_back(std::in_place_type<ReadingStored>);
     pending_.batch.readings.push_back(std::move(r));
   }
 }
 
 void IngestService::add_sighting(EntitySighting&& s) {
-  // One upsert per entity per batch, however many messages it sent.
-  auto [it, inserted] = pending_.sighting_index.try_emplace(sighting_key(s), 0);
-  if (inserted) {
-    it->second = pending_.batch.sightings.size();
+  // One upsert per entity per batch, however many messages it sent. The key is built in a
+  // reused buffer: most messages come from an entity the batch already has.
+  sighting_key_.clear();
+  append_entity_key(sighting_key_, s.kind, s.gateway_id, s.id);
+  auto it = pending_.sighting_index.find(sighting_key_);
+  if (it == pending_.sighting_index.end()) {
+    pending_.sighting_index.emplace(sighting_key_, pending_.batch.sightings.size());
     pending_.batch.sightings.push_back(std::move(s));
   } else {
     auto& existing = pending_.batch.sightings[it->second];
@@ -230,6 +226,7 @@ void IngestService::on_committed(const std::string& error) {
   auto done = std::move(committing_);
   committing_.reset();
   stored_ += done->batch.readings.size();
+  move_readings_into_events(*done);
   backlog_ -= done->messages;
   // Events first: their subscribers drop cached answers the batch made stale, and a publisher
   // that reads the API as soon as it has its acknowledgement must not get one of them.
@@ -247,6 +244,14 @@ void IngestService::on_committed(const std::string& error) {
       cb();
     }
   }
+}
+
+// The batch's readings are committed and no longer needed there; each ReadingStored event
+// was queued empty, in the same order as the readings, and takes its reading now.
+void IngestService::move_readings_into_events(Pending& done) {
+  auto next = done.batch.readings.begin();
+  for (PlatformEvent& e : done.events)
+    if (auto* stored = std::get_if<ReadingStored>(&e)) stored->reading = std::move(*next++);
 }
 
 void IngestService::update_pause() {

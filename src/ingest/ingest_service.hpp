@@ -84,6 +84,7 @@ class IngestService final : public IngestStatusSource {
   void accept(ParsedMessage&& parsed, EpochMs now);
   void apply_transition(const PresenceTransition& t, EpochMs now, const char* why);
   void add_sighting(EntitySighting&& s);
+  static void move_readings_into_events(Pending& done);
   void add_log_now(LogEntry&& entry);
   void maybe_commit();
   void on_committed(const std::string& error);
@@ -106,6 +107,7 @@ class IngestService final : public IngestStatusSource {
   boost::asio::steady_timer retry_timer_;
 
   Pending pending_;
+  std::string sighting_key_;  // add_sighting()'s lookup key, reused
   std::shared_ptr<Pending> committing_;
   bool paused_ = false;
   bool stopping_ = false;

@@ -41,36 +41,52 @@ struct Route {
   bool status = false;        // <prefix>/<id>/status
 };
 
-std::vector<std::string_view> split_topic(std::string_view topic) {
-  std::vector<std::string_view> levels;
+// The first three levels of a topic and how many levels it has; called for every message,
+// so without allocating.
+struct TopicLevels {
+  std::string_view level[3];
+  std::size_t count = 0;
+};
+
+TopicLevels split_topic(std::string_view topic) {
+  TopicLevels t;
   std::size_t start = 0;
   for (;;) {
     std::size_t slash = topic.find('/', start);
-    levels.push_back(topic.substr(start, slash - start));
+    if (t.count < 3) t.level[t.count] = topic.substr(start, slash - start);
+    ++t.count;
     if (slash == std::string_view::npos) break;
     start = slash + 1;
   }
-  return levels;
+  return t;
 }
 
 std::optional<Route> route(std::string_view topic) {
-  auto levels = split_topic(topic);
-  std::string_view head = levels[0];
+  TopicLevels levels = split_topic(topic);
+  std::string_view head = levels.level[0];
   Route r{};
   if (head == "SensorData") r.channel = Channel::sensor;
   else if (head == "BLEGatewayData") r.channel = Channel::ble;
   else if (head == "LoRaGatewayData") r.channel = Channel::lora;
-  else if (head == "OTA" && levels.size() == 3 && levels[2] == "response") r.channel = Channel::ota;
-  else if (head == "CommandResponse" && levels.size() == 2) r.channel = Channel::command;
+  else if (head == "OTA" && levels.count == 3 && levels.level[2] == "response") r.channel = Channel::ota;
+  else if (head == "CommandResponse" && levels.count == 2) r.channel = Channel::command;
   else return std::nullopt;
-  if (levels.size() > 1) r.topic_id = levels[1];
-  r.status = r.channel != Channel::ota && r.channel != Channel::command && levels.size() == 3 &&
-             levels[2] == "status";
+  if (levels.count > 1) r.topic_id = levels.level[1];
+  r.status = r.channel != Channel::ota && r.channel != Channel::command && levels.count == 3 &&
+             levels.level[2] == "status";
   return r;
 }
 
 struct Failure {
   Rejection rejection;
+};
+
+// A parsed payload only lives until its fields are copied out, so it goes into an arena that
+// sits on the stack for any usual device message (a few hundred bytes), instead of one heap
+// allocation per object, member table and string. Larger payloads continue on the heap.
+struct JsonArena {
+  unsigned char buffer[4096];
+  json::monotonic_resource resource{buffer, sizeof buffer};
 };
 
 // Reads an id field: absent -> fallback (may be empty -> missing), present -> must be a valid
@@ -268,7 +284,8 @@ void parse_status(std::string_view payload, const Route& r, ParsedMessage& out,
     return;
   }
   boost::system::error_code ec;
-  json::value v = json::parse(payload, ec, {}, opts);
+  JsonArena arena;
+  json::value v = json::parse(payload, ec, &arena.resource, opts);
   if (ec) throw Failure{{RejectReason::not_json, ec.message()}};
   if (!v.is_object()) throw Failure{{RejectReason::not_object, "status must be an object"}};
   const auto& o = v.get_object();
@@ -300,7 +317,8 @@ std::variant<ParsedMessage, Rejection> parse_message(std::string_view topic,
       return out;
     }
     boost::system::error_code ec;
-    json::value v = json::parse(payload, ec, {}, opts);
+    JsonArena arena;
+    json::value v = json::parse(payload, ec, &arena.resource, opts);
     if (ec) return Rejection{RejectReason::not_json, ec.message()};
     auto handle = [&](const json::object& o, std::string_view original) {
       switch (r->channel) {

@@ -141,6 +141,49 @@ TYPED_TEST(TelemetryStoreTest, ReadingsRoundTripEveryField) {
   EXPECT_GT(first.id, 0);
 }
 
+TYPED_TEST(TelemetryStoreTest, BatchesOfEverySizeStoreEveryReadingInOrder) {
+  // Sizes around the SQLite writer's rows per statement (32): remainders, exact multiples,
+  // several statements plus a remainder. Each reading differs in every field, so a row bound
+  // to the wrong parameter slot shows.
+  std::int64_t n = 0;
+  for (int size : {1, 2, 31, 32, 33, 64, 65, 100}) {
+    IngestBatch b;
+    for (int i = 0; i < size; ++i, ++n) {
+      const std::string tag = std::to_string(n);
+      Reading r = n % 3 == 0 ? node_reading("mac" + tag, "gw" + tag, kT0 + n)
+                             : device_reading("dev" + tag, kT0 + n, std::nullopt);
+      r.data_json = "{\"n\":" + tag + "}";
+      if (n % 2 == 0) r.value = static_cast<double>(n) + 0.5;
+      if (n % 5 == 0) r.type = "type" + tag;
+      if (n % 7 == 0) r.device_time = kT0 - n;
+      b.readings.push_back(std::move(r));
+    }
+    this->storage().telemetry().apply(b);
+  }
+  ReadingQuery all;
+  all.limit = 1000;
+  auto out = this->storage().readings().find(all);  // newest first
+  ASSERT_EQ(static_cast<std::int64_t>(out.size()), n);
+  std::reverse(out.begin(), out.end());
+  for (std::int64_t i = 0; i < n; ++i) {
+    const Reading& r = out[static_cast<std::size_t>(i)];
+    const std::string tag = std::to_string(i);
+    SCOPED_TRACE("reading " + tag);
+    if (i > 0) {
+      EXPECT_GT(r.id, out[static_cast<std::size_t>(i - 1)].id);  // ids follow arrival
+    }
+    EXPECT_EQ(r.source_type, i % 3 == 0 ? SourceType::node : SourceType::device);
+    EXPECT_EQ(r.source_id, (i % 3 == 0 ? "mac" : "dev") + tag);
+    EXPECT_EQ(r.gateway_id, i % 3 == 0 ? "gw" + tag : "");
+    EXPECT_EQ(r.type, i % 5 == 0 ? "type" + tag : "");
+    EXPECT_EQ(r.value, i % 2 == 0 ? std::optional<double>(static_cast<double>(i) + 0.5)
+                                  : std::nullopt);
+    EXPECT_EQ(r.data_json, "{\"n\":" + tag + "}");
+    EXPECT_EQ(r.received_at, kT0 + i);
+    EXPECT_EQ(r.device_time, i % 7 == 0 ? std::optional<EpochMs>(kT0 - i) : std::nullopt);
+  }
+}
+
 TYPED_TEST(TelemetryStoreTest, ReadingsInSeveralMonthsAllLand) {
   // On PostgreSQL each month is its own partition, made on demand.
   IngestBatch b;

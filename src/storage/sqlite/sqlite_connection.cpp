@@ -7,6 +7,15 @@ namespace {
 [[noreturn]] void fail(sqlite3* db, std::string_view what) {
   throw StorageError(std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
 }
+
+// SQLite's memory statistics take a process-wide mutex around every allocation and free
+// (several per inserted row), and nothing here reads them. The setting must precede SQLite's
+// initialisation, i.e. the first open; if something initialised it earlier it is refused and
+// nothing changes.
+void configure_sqlite_once() {
+  static const int rc = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)rc;
+}
 }  // namespace
 
 SqliteStatement::SqliteStatement(sqlite3* db, std::string_view sql) : db_(db) {
@@ -31,6 +40,12 @@ SqliteStatement::SqliteStatement(SqliteStatement&& other) noexcept
 SqliteStatement& SqliteStatement::bind(int index, std::string_view text) {
   if (sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
                         SQLITE_TRANSIENT) != SQLITE_OK)
+    fail(db_, "bind");
+  return *this;
+}
+SqliteStatement& SqliteStatement::bind_static(int index, std::string_view text) {
+  if (sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
+                        SQLITE_STATIC) != SQLITE_OK)
     fail(db_, "bind");
   return *this;
 }
@@ -86,6 +101,7 @@ std::optional<double> SqliteStatement::column_opt_double(int col) const {
 }
 
 SqliteConnection::SqliteConnection(const std::string& path, bool read_only) {
+  configure_sqlite_once();
   int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   flags |= SQLITE_OPEN_NOMUTEX;  // each connection is used by one thread at a time
   if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
@@ -96,7 +112,8 @@ SqliteConnection::SqliteConnection(const std::string& path, bool read_only) {
   sqlite3_busy_timeout(db_, 5000);
   if (!read_only) {
     // WAL: readers never block the writer. NORMAL: a commit is written to the WAL file
-    // before it returns (survives a crash of this process); fsync happens at checkpoints.
+    // before it returns (survives a crash of this process); fsync happens at checkpoints
+    // (SqliteCheckpointer runs those for the database's writer connection).
     exec("PRAGMA journal_mode=WAL");
     exec("PRAGMA synchronous=NORMAL");
   }

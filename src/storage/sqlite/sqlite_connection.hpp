@@ -31,6 +31,14 @@ class SqliteStatement {
   SqliteStatement& bind(int index, int v) { return bind(index, std::int64_t{v}); }
   SqliteStatement& bind(int index, double v);
   SqliteStatement& bind_null(int index);
+  // Like bind(text) without SQLite taking a copy: the text must stay valid and unchanged
+  // until the statement is reset (run() does that). For hot loops over data that outlives
+  // the statement's execution.
+  SqliteStatement& bind_static(int index, std::string_view text);
+  template <class T>
+  SqliteStatement& bind_static(int index, const std::optional<T>& text) {
+    return text ? bind_static(index, *text) : bind_null(index);
+  }
   template <class T>
   SqliteStatement& bind(int index, const std::optional<T>& v) {
     return v ? bind(index, *v) : bind_null(index);

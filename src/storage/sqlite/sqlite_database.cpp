@@ -11,6 +11,7 @@ SqliteDatabase::SqliteDatabase(std::string path) : path_(std::move(path)) {
   auto parent = std::filesystem::path(path_).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
   writer_ = std::make_unique<SqliteConnection>(path_, /*read_only=*/false);
+  checkpointer_ = std::make_unique<SqliteCheckpointer>(path_, *writer_);
 }
 
 int SqliteDatabase::migrate() {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "storage/sqlite/sqlite_checkpointer.hpp"
 #include "storage/sqlite/sqlite_connection.hpp"
 
 namespace blazeiot {
@@ -50,6 +51,8 @@ class SqliteDatabase {
   std::string path_;
   std::mutex writer_mutex_;
   std::unique_ptr<SqliteConnection> writer_;
+  // After writer_: stops (and lets go of the writer's WAL hook) before the writer closes.
+  std::unique_ptr<SqliteCheckpointer> checkpointer_;
   std::mutex readers_mutex_;
   std::vector<std::unique_ptr<SqliteConnection>> readers_;
 };

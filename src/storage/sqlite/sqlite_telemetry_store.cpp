@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "domain/ota_status.hpp"
+#include "storage/sqlite/sqlite_reading_inserter.hpp"
 
 namespace blazeiot {
 
@@ -11,7 +12,7 @@ struct IngestStatements {
   SqliteStatement upsert_device;
   SqliteStatement upsert_gateway;
   SqliteStatement upsert_node;
-  SqliteStatement insert_reading;
+  SqliteReadingInserter insert_readings;
   SqliteStatement set_device_status;
   SqliteStatement set_gateway_status;
   SqliteStatement set_node_status;
@@ -40,9 +41,7 @@ struct IngestStatements {
             " ON CONFLICT(mac, gateway_id) DO UPDATE SET status='online',"
             " last_seen=MAX(COALESCE(last_seen, 0), excluded.last_seen),"
             " updated_at=excluded.updated_at")),
-        insert_reading(c.prepare(
-            "INSERT INTO sensor_data(source_type, source_id, gateway_id, type, value, data,"
-            " timestamp, device_timestamp) VALUES (?,?,?,?,?,?,?,?)")),
+        insert_readings(c),
         set_device_status(c.prepare(
             "UPDATE devices SET status=?2, updated_at=?3 WHERE device_id=?1")),
         set_gateway_status(c.prepare(
@@ -69,15 +68,6 @@ struct IngestStatements {
             " VALUES (?,?,?,?,?,?)")) {}
 };
 
-namespace {
-
-std::optional<std::string_view> non_empty(const std::string& s) {
-  if (s.empty()) return std::nullopt;
-  return std::string_view(s);
-}
-
-}  // namespace
-
 SqliteTelemetryStore::SqliteTelemetryStore(SqliteDatabase& db) : db_(db) {}
 SqliteTelemetryStore::~SqliteTelemetryStore() = default;
 
@@ -95,17 +85,7 @@ void SqliteTelemetryStore::apply(const IngestBatch& batch) {
       if (e.kind == EntityKind::node) st.bind(5, e.gateway_id);
       st.run();
     }
-    for (const Reading& r : batch.readings) {
-      s.insert_reading.bind(1, to_string(r.source_type))
-          .bind(2, r.source_id)
-          .bind(3, non_empty(r.gateway_id))
-          .bind(4, non_empty(r.type))
-          .bind(5, r.value)
-          .bind(6, r.data_json)
-          .bind(7, r.received_at)
-          .bind(8, r.device_time)
-          .run();
-    }
+    s.insert_readings.insert(batch.readings);
     for (const PresenceChange& p : batch.presence) {
       SqliteStatement& st = p.kind == EntityKind::device    ? s.set_device_status
                             : p.kind == EntityKind::gateway ? s.set_gateway_status

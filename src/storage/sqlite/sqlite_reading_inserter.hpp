@@ -1,0 +1,31 @@
+#pragma once
+// Writes readings into sensor_data with multi-row INSERT statements. Most of SQLite's cost
+// for a one-row INSERT is per statement, not per row: starting the VDBE program, opening the
+// table and its three index cursors, and (the table is AUTOINCREMENT) reading and rewriting
+// the sqlite_sequence row. A chunk of rows per statement pays that once per chunk.
+#include <cstddef>
+#include <span>
+
+#include "domain/entities.hpp"
+#include "storage/sqlite/sqlite_connection.hpp"
+
+namespace blazeiot {
+
+class SqliteReadingInserter {
+ public:
+  // 32 rows x 8 parameters: well inside SQLite's parameter limit, and past ~32 rows the
+  // per-statement cost is already amortised.
+  static constexpr std::size_t kRowsPerStatement = 32;
+
+  explicit SqliteReadingInserter(SqliteConnection& c);
+
+  // Inserts in order (ids ascend with the span), inside the caller's transaction. The
+  // readings' text is bound without copying, so they must not change during the call.
+  void insert(std::span<const Reading> readings);
+
+ private:
+  SqliteStatement chunk_;   // kRowsPerStatement rows
+  SqliteStatement single_;  // the rest of a batch, one row at a time
+};
+
+}  // namespace blazeiot
