@@ -121,8 +121,11 @@ int run_stream(const Common& common, const StreamOptions& options) {
   std::vector<RunTally> tallies(runs);
   for (auto& t : tallies) {
     t.received.assign(common.clients, 0);
-    t.latency_us.reserve(static_cast<std::size_t>(options.rates[&t - tallies.data()] *
-                                                  options.seconds) * common.clients);
+    // Sized and written once before anything is measured: the pages are faulted in now, not
+    // while the receive loop runs (a page fault can cost tens of microseconds on a VM).
+    t.latency_us.resize(static_cast<std::size_t>(options.rates[&t - tallies.data()] *
+                                                 options.seconds) * common.clients);
+    t.latency_us.clear();
   }
   std::size_t subscribed = 0;
   std::int64_t last_message_ns = 0;

@@ -38,6 +38,7 @@ IngestService::IngestService(asio::any_io_executor strand, TelemetryStore& store
       presence_(options.offline_timeout_ms),
       tick_timer_(strand_),
       retry_timer_(strand_),
+      spacing_timer_(strand_),
       remote_view_complete_(!options.shared_presence) {}
 
 IngestService::~IngestService() = default;
@@ -200,7 +201,19 @@ void IngestService::add_log_now(LogEntry&& entry) {
 }
 
 void IngestService::maybe_commit() {
-  if (committing_ || pending_.empty()) return;
+  if (committing_ || pending_.empty() || spacing_armed_) return;
+  const auto now = std::chrono::steady_clock::now();
+  const auto due = last_commit_start_ + options_.commit_spacing;
+  if (now < due && !stopping_ && pending_.messages < options_.low_water) {
+    spacing_armed_ = true;
+    spacing_timer_.expires_at(due);
+    spacing_timer_.async_wait([this](boost::system::error_code) {
+      spacing_armed_ = false;
+      maybe_commit();
+    });
+    return;
+  }
+  last_commit_start_ = now;
   committing_ = std::make_shared<Pending>(std::move(pending_));
   pending_ = Pending{};
   // The committer reads the batch on its thread while committing_ keeps it alive here.

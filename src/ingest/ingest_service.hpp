@@ -3,6 +3,7 @@
 // time -> PUBACKs (in receive order) and events. Runs on one strand; the only blocking work,
 // the commit, happens on the BatchCommitter's thread.
 #include <atomic>
+#include <chrono>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <deque>
@@ -28,6 +29,11 @@ struct IngestOptions {
   // Stop reading from the broker above this many uncommitted messages; resume below low.
   std::size_t high_water = 20'000;
   std::size_t low_water = 5'000;
+  // Group commit: while messages keep coming, a commit starts at most this long after the
+  // previous one started, so each carries more messages (a commit's cost, and the wake-up of
+  // every live-stream client that follows it, hardly depend on its size). A message that
+  // arrives after a quiet spell is committed at once.
+  std::chrono::microseconds commit_spacing{2000};
   // Several instances on one database: only the leader times entities out (nullptr: this
   // instance is the only one, and always decides).
   const Leadership* leadership = nullptr;
@@ -105,6 +111,9 @@ class IngestService final : public IngestStatusSource {
   std::shared_ptr<MqttClient> client_;
   boost::asio::steady_timer tick_timer_;
   boost::asio::steady_timer retry_timer_;
+  boost::asio::steady_timer spacing_timer_;
+  bool spacing_armed_ = false;
+  std::chrono::steady_clock::time_point last_commit_start_{};
 
   Pending pending_;
   std::string sighting_key_;  // add_sighting()'s lookup key, reused
