@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "storage/cached_user_store.hpp"
 #include "storage/postgres/pg_pool.hpp"
 #include "storage/postgres/postgres_command_store.hpp"
 #include "storage/postgres/postgres_device_store.hpp"
@@ -52,7 +53,8 @@ class PostgresStorage final : public Storage {
   PostgresNodeStore nodes_{pool_};
   PostgresReadingStore readings_{pool_};
   PostgresLogStore logs_{pool_};
-  PostgresUserStore users_{pool_};
+  PostgresUserStore stored_users_{pool_};
+  CachedUserStore users_{stored_users_};
   PostgresStatsStore stats_{pool_};
   PostgresFirmwareStore firmware_{pool_};
   PostgresOtaStore ota_{pool_};

@@ -2,6 +2,7 @@
 #include <memory>
 #include <string>
 
+#include "storage/cached_user_store.hpp"
 #include "storage/sqlite/sqlite_database.hpp"
 #include "storage/sqlite/sqlite_command_store.hpp"
 #include "storage/sqlite/sqlite_device_store.hpp"
@@ -47,7 +48,8 @@ class SqliteStorage final : public Storage {
   SqliteNodeStore nodes_{db_};
   SqliteReadingStore readings_{db_};
   SqliteLogStore logs_{db_};
-  SqliteUserStore users_{db_};
+  SqliteUserStore stored_users_{db_};
+  CachedUserStore users_{stored_users_};
   SqliteStatsStore stats_{db_};
   SqliteFirmwareStore firmware_{db_};
   SqliteOtaStore ota_{db_};
