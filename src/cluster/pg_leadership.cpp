@@ -58,9 +58,12 @@ void PgLeadership::run() {
       if (failing) spdlog::info("[cluster] leadership connection to PostgreSQL is back");
       failing = false;
     } catch (const std::exception& e) {
+      // stop() interrupts a query in flight: that is the process going away, not a lost
+      // lock, and ends as quietly as below.
+      if (stop_.raised()) break;
       set_leader(false);
       c.reset();
-      if (!failing && !stop_.raised())
+      if (!failing)
         spdlog::warn("[cluster] leadership connection failed (retrying every {} ms): {}",
                      options_.check_interval.count(), e.what());
       failing = true;
