@@ -37,17 +37,18 @@ SqliteStatement::~SqliteStatement() {
 SqliteStatement::SqliteStatement(SqliteStatement&& other) noexcept
     : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)), home_(other.home_) {}
 
-SqliteStatement& SqliteStatement::bind(int index, std::string_view text) {
-  if (sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
-                        SQLITE_TRANSIENT) != SQLITE_OK)
+SqliteStatement& SqliteStatement::bind_text(int index, std::string_view text,
+                                            sqlite3_destructor_type lifetime) {
+  if (sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), lifetime) !=
+      SQLITE_OK)
     fail(db_, "bind");
   return *this;
 }
+SqliteStatement& SqliteStatement::bind(int index, std::string_view text) {
+  return bind_text(index, text, SQLITE_TRANSIENT);
+}
 SqliteStatement& SqliteStatement::bind_static(int index, std::string_view text) {
-  if (sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
-                        SQLITE_STATIC) != SQLITE_OK)
-    fail(db_, "bind");
-  return *this;
+  return bind_text(index, text, SQLITE_STATIC);
 }
 SqliteStatement& SqliteStatement::bind(int index, std::int64_t v) {
   if (sqlite3_bind_int64(stmt_, index, v) != SQLITE_OK) fail(db_, "bind");

@@ -57,6 +57,7 @@ class SqliteStatement {
 
  private:
   friend class SqliteConnection;
+  SqliteStatement& bind_text(int index, std::string_view text, sqlite3_destructor_type lifetime);
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
   SqliteConnection* home_ = nullptr;
