@@ -204,7 +204,7 @@ void IngestService::maybe_commit() {
   if (committing_ || pending_.empty() || spacing_armed_) return;
   const auto now = std::chrono::steady_clock::now();
   const auto due = last_commit_start_ + options_.commit_spacing;
-  if (now < due && !stopping_ && pending_.messages < options_.low_water) {
+  if (now < due && !stopping_ && pending_.messages < options_.commit_at_once) {
     spacing_armed_ = true;
     spacing_timer_.expires_at(due);
     spacing_timer_.async_wait([this](boost::system::error_code) {

@@ -32,8 +32,9 @@ struct IngestOptions {
   // Group commit: while messages keep coming, a commit starts at most this long after the
   // previous one started, so each carries more messages (a commit's cost, and the wake-up of
   // every live-stream client that follows it, hardly depend on its size). A message that
-  // arrives after a quiet spell is committed at once.
+  // arrives after a quiet spell is committed at once, and so is a batch of this many messages.
   std::chrono::microseconds commit_spacing{2000};
+  std::size_t commit_at_once = 5'000;
   // Several instances on one database: only the leader times entities out (nullptr: this
   // instance is the only one, and always decides).
   const Leadership* leadership = nullptr;
