@@ -75,6 +75,10 @@ void IngestService::on_connection(bool connected, const std::string& detail) {
 }
 
 void IngestService::on_message(MqttMessage&& m) {
+  // A message the client read before its stop took effect: stored now, its PUBACK would
+  // follow the DISCONNECT and the broker would deliver it again (stored twice). Unacknowledged,
+  // it simply stays with the broker for the next session.
+  if (disconnecting_) return;
   ++received_;
   EpochMs now = clock_.now_ms();
   ++pending_.messages;
@@ -248,14 +252,18 @@ void IngestService::on_committed(const std::string& error) {
     for (const MqttAckToken& t : done->acks) client_->acknowledge(t);
   update_pause();
   maybe_commit();
-  if (stopping_ && !committing_ && pending_.empty() && drained_) {
-    auto cb = std::move(drained_);
-    drained_ = nullptr;
-    if (client_) {
-      client_->stop(std::move(cb));
-    } else {
-      cb();
-    }
+  if (stopping_ && !committing_ && pending_.empty() && drained_) finish_drain();
+}
+
+// Everything received is committed and acknowledged: disconnect, then report drained.
+void IngestService::finish_drain() {
+  auto cb = std::move(drained_);
+  drained_ = nullptr;
+  disconnecting_ = true;
+  if (client_) {
+    client_->stop(std::move(cb));
+  } else {
+    cb();
   }
 }
 
@@ -287,15 +295,7 @@ void IngestService::drain(std::function<void()> done) {
     update_pause();
     drained_ = std::move(done);
     maybe_commit();
-    if (!committing_ && pending_.empty()) {
-      auto cb = std::move(drained_);
-      drained_ = nullptr;
-      if (client_) {
-        client_->stop(std::move(cb));
-      } else {
-        cb();
-      }
-    }
+    if (!committing_ && pending_.empty()) finish_drain();
   });
 }
 

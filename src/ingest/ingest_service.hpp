@@ -96,6 +96,7 @@ class IngestService final : public IngestStatusSource {
   void maybe_commit();
   void on_committed(const std::string& error);
   void update_pause();
+  void finish_drain();
   void tick();
   void schedule_tick();
   void refresh_online_counts();
@@ -123,6 +124,7 @@ class IngestService final : public IngestStatusSource {
   bool stopping_ = false;
   bool remote_view_complete_ = true;
   std::function<void()> drained_;
+  bool disconnecting_ = false;  // drained and the client told to stop: take no more messages
   EpochMs last_summary_ = 0;
   std::deque<std::pair<EpochMs, std::uint64_t>> rate_samples_;
 

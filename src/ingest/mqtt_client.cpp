@@ -25,6 +25,9 @@ constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kMaxWriteChunk = 256 * 1024;
 constexpr std::size_t kMaxWaitingQos0 = 10'000;
 constexpr auto kHandshakeTimeout = 10s;
+// How long a stop waits for the broker to close after DISCONNECT (part of the 5 s a graceful
+// stop has in all).
+constexpr auto kDisconnectLinger = 2s;
 }  // namespace
 
 struct MqttClient::Connection {
@@ -38,6 +41,7 @@ struct MqttClient::Connection {
   mqtt::FrameReader reader;
   bool session_ready = false;  // CONNACK accepted: packets other than CONNECT may be sent
   bool subscribed = false;
+  bool disconnect_sent = false;  // a stop's DISCONNECT is written: linger before closing
 
   template <class Buffer>
   asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_some(Buffer b) {
@@ -48,6 +52,11 @@ struct MqttClient::Connection {
   asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> write(Buffer b) {
     if (tls) co_return co_await asio::async_write(*tls, b, use_nothrow);
     co_return co_await asio::async_write(socket, b, use_nothrow);
+  }
+  // Half-close: the broker reads everything sent so far, then end of stream.
+  void shutdown_send() {
+    boost::system::error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_send, ignored);
   }
   void close() {
     boost::system::error_code ignored;
@@ -168,6 +177,7 @@ asio::awaitable<void> MqttClient::run() {
                                              options_.max_payload + 65539);
     conn_ = conn;
     std::string reason = co_await session(conn);
+    if (conn->disconnect_sent) co_await linger_after_disconnect(conn);
     conn->close();
     bool was_connected = connected_.exchange(false);
     conn_.reset();
@@ -296,6 +306,10 @@ asio::awaitable<void> MqttClient::read_loop(std::shared_ptr<Connection> conn, st
             break;
           }
           case mqtt::PacketType::publish: {
+            // Once stopping, a message would be stored but its PUBACK would follow the
+            // DISCONNECT and never reach the broker, which would then deliver it again to
+            // the next session: leave it unacknowledged and unread instead.
+            if (stopping_) break;
             auto p = mqtt::decode_publish(f);
             if (!p) {
               reason = "malformed PUBLISH from the broker";
@@ -341,6 +355,7 @@ asio::awaitable<void> MqttClient::write_loop(std::shared_ptr<Connection> conn,
     for (;;) {
       if (out_.empty()) {
         if (stopping_ && conn->session_ready) {
+          conn->disconnect_sent = true;
           reason = "stopped";
           co_return;
         }
@@ -363,6 +378,28 @@ asio::awaitable<void> MqttClient::write_loop(std::shared_ptr<Connection> conn,
   } catch (const std::exception& e) {
     if (reason.empty()) reason = e.what();
   }
+}
+
+// Closing a socket that still has unread input makes the kernel reset the connection, and a
+// reset throws away what the broker has not read yet: under load, tens of thousands of
+// PUBACKs queued behind the DISCONNECT, whose messages the broker would then deliver again
+// (stored twice) to the next session. So after DISCONNECT: half-close, discard what still
+// arrives (those messages stay unacknowledged and are redelivered), and close only when the
+// broker has closed its side, which it does after reading everything we sent.
+asio::awaitable<void> MqttClient::linger_after_disconnect(std::shared_ptr<Connection> conn) {
+  conn->shutdown_send();
+  asio::steady_timer deadline(strand_);
+  deadline.expires_after(kDisconnectLinger);
+  deadline.async_wait([conn](boost::system::error_code ec) {
+    if (!ec) conn->close();
+  });
+  // The raw TCP stream even under TLS: the bytes are discarded, only the end matters.
+  std::vector<char> discard(64 * 1024);
+  for (;;) {
+    auto [ec, n] = co_await conn->socket.async_read_some(asio::buffer(discard), use_nothrow);
+    if (ec) break;
+  }
+  deadline.cancel();
 }
 
 asio::awaitable<void> MqttClient::keepalive_loop(std::shared_ptr<Connection> conn,

@@ -92,6 +92,7 @@ class MqttClient final : public MqttPublisher, public std::enable_shared_from_th
   boost::asio::awaitable<std::string> session(std::shared_ptr<Connection> conn);
   boost::asio::awaitable<void> read_loop(std::shared_ptr<Connection> conn, std::string& reason);
   boost::asio::awaitable<void> write_loop(std::shared_ptr<Connection> conn, std::string& reason);
+  boost::asio::awaitable<void> linger_after_disconnect(std::shared_ptr<Connection> conn);
   boost::asio::awaitable<void> keepalive_loop(std::shared_ptr<Connection> conn,
                                               std::string& reason);
   void enqueue(std::string bytes);

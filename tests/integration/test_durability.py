@@ -8,10 +8,11 @@ reported, losses are not).
 """
 import json
 import signal
+import subprocess
 import threading
 import time
 
-from harness import PahoPublisher, mosquitto_pub
+from harness import MOSQUITTO_PUB, PahoPublisher, mosquitto_pub
 
 DEVICE = 'DurabilityDev'
 
@@ -125,6 +126,33 @@ def test_broker_restart_under_load_loses_nothing(broker, platform, record_proper
     platform.wait_for(lambda: platform.sql(
         "SELECT count(*) FROM sensor_data WHERE source_id = 'AfterRestart'")[0][0] == 1,
         what='a message after the broker restart')
+
+
+def test_sigterm_during_a_qos1_flood_stores_each_message_once(broker, platform):
+    # A flood the platform cannot keep up with: the broker has messages in flight to it and
+    # the platform has PUBACKs on their way back when it stops. A graceful stop must hand the
+    # broker every acknowledgement it sent, or the next session gets those messages again and
+    # they are stored twice.
+    count = 60000
+    lines = ''.join(json.dumps({'device_id': DEVICE, 'type': 'seq', 'value': seq, 'seq': seq}) + '\n'
+                    for seq in range(count))
+    flood = subprocess.Popen([MOSQUITTO_PUB, '-h', '127.0.0.1', '-p', str(broker.port),
+                              '-q', '1', '-t', f'SensorData/{DEVICE}', '-l'],
+                             stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    writer = threading.Thread(target=lambda: (flood.stdin.write(lines), flood.stdin.close()),
+                              daemon=True)
+    writer.start()
+    try:
+        platform.wait_for(lambda: stored_count(platform) >= 20000, timeout=30,
+                          what='ingest under the flood')
+        assert platform.stop() == 0
+        assert flood.wait(timeout=60) == 0, flood.stderr.read()
+    finally:
+        if flood.poll() is None:
+            flood.kill()
+    platform.start()
+    duplicates = assert_all_arrive(platform, set(range(count)), timeout=60)
+    assert duplicates == 0, f'{duplicates} messages stored twice after a graceful stop'
 
 
 def test_messages_published_while_down_arrive_after_restart(broker, platform):
