@@ -141,8 +141,9 @@ int serve(const Config& config) {
   ingest.start();
 
   banner.step("👤 Checking admin user...");
-  banner.ok(ensure_default_admin(*storage, config, log) == "created"
-                ? "Admin user \"" + config.admin_username + "\" created"
+  DefaultAdminCreation first_account(*storage, config, log);
+  banner.ok(first_account.creating()
+                ? "Admin user \"" + config.admin_username + "\" being created (login waits for it)"
                 : "Admin user already exists");
 
   std::unique_ptr<EmbeddedBroker> broker;
@@ -182,7 +183,7 @@ int serve(const Config& config) {
   banner.step("🌐 Starting HTTP and WebSocket server...");
   PlatformServices services{config, clock,   *storage,  log,        events,
                             ingest, *client, started_at, *leadership,
-                            clustered ? &cluster_events : nullptr};
+                            clustered ? &cluster_events : nullptr, &first_account};
   // Tokens (REST and WebSocket) and firmware download links share one secret, resolved once
   // (in development it is read from, or created in, DATA_DIR).
   const std::string jwt_secret = resolve_jwt_secret(config);

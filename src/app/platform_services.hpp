@@ -11,6 +11,8 @@
 
 namespace blazeiot {
 
+class DefaultAdminCreation;
+
 struct PlatformServices {
   const Config& config;
   const Clock& clock;
@@ -24,6 +26,8 @@ struct PlatformServices {
   Leadership& leadership;
   // What the other instances committed (several instances on one database), else nullptr.
   EventBus* cluster_events = nullptr;
+  // The default admin being created at first start (login waits for it), else nullptr.
+  const DefaultAdminCreation* first_account = nullptr;
 };
 
 }  // namespace blazeiot

@@ -148,4 +148,15 @@ std::string ensure_default_admin(Storage& storage, const Config& config, SystemL
   return "created";
 }
 
+DefaultAdminCreation::DefaultAdminCreation(Storage& storage, const Config& config, SystemLog& log) {
+  if (storage.users().count() > 0) return;
+  done_ = std::async(std::launch::async, [&storage, &config, &log] {
+            try {
+              ensure_default_admin(storage, config, log);
+            } catch (const std::exception& e) {
+              log.error("auth", "system", std::string("cannot create the default admin: ") + e.what());
+            }
+          }).share();
+}
+
 }  // namespace blazeiot

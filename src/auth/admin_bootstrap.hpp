@@ -1,5 +1,6 @@
 #pragma once
 // Start-up decisions about secrets and the first account.
+#include <future>
 #include <string>
 
 #include "config/config.hpp"
@@ -21,6 +22,25 @@ void check_production_safety(const Config& config);
 // Creates ADMIN_USERNAME / ADMIN_PASSWORD / ADMIN_EMAIL as an admin when no user exists.
 // Returns "created" or "exists".
 std::string ensure_default_admin(Storage& storage, const Config& config, SystemLog& log);
+
+// The platform's first start: creates the default admin (ensure_default_admin) on a thread of
+// its own when no user exists, so that hashing its password (Argon2id with 64 MiB, 0.1-0.5 s
+// on a small machine, mostly faulting that memory in) does not hold up ingest and the API.
+// A login waits for it, so the account is there for the first login as before. The
+// destructor waits for the thread.
+class DefaultAdminCreation {
+ public:
+  DefaultAdminCreation(Storage& storage, const Config& config, SystemLog& log);
+  // Whether no user existed, so the admin is being created.
+  bool creating() const { return done_.valid(); }
+  // Returns once the admin exists (or its creation failed, which is logged).
+  void wait() const {
+    if (done_.valid()) done_.wait();
+  }
+
+ private:
+  std::shared_future<void> done_;
+};
 
 // Why a secret is not good enough, or empty when it is.
 std::string jwt_secret_weakness(const std::string& secret);

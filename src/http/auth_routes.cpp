@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "auth/account_rules.hpp"
+#include "auth/admin_bootstrap.hpp"
 #include "auth/password_hasher.hpp"
 #include "http/api_routes.hpp"
 #include "http/json_views.hpp"
@@ -47,6 +48,7 @@ ApiResult login(ApiContext& ctx, ApiRequest& req) {
   if (EpochMs wait = ctx.login_throttle.wait_ms(*username, req.client); wait > 0)
     return too_many_attempts(wait);
 
+  if (const auto* first = ctx.services.first_account) first->wait();
   UserStore& users = ctx.services.storage.users();
   auto user = users.find_by_username(*username);
   const PasswordCheck check = verify_password(*password, user ? user->password_hash : decoy_hash());

@@ -128,4 +128,26 @@ TEST(DefaultAdmin, CreatedOnceWithTheConfiguredValues) {
 }
 
 }  // namespace
+TEST(DefaultAdmin, CreatedInTheBackgroundOnlyWhenNoUserExists) {
+  TempDir dir;
+  SqliteStorage storage((dir.path() / "a.db").string());
+  storage.migrate();
+  RecordingLog log;
+  Config c;
+  c.admin_username = "first-admin";
+  c.admin_password = "first-password-1";
+  {
+    DefaultAdminCreation first(storage, c, log);
+    EXPECT_TRUE(first.creating());
+    first.wait();
+    auto admin = storage.users().find_by_username("first-admin");
+    ASSERT_TRUE(admin.has_value());
+    EXPECT_TRUE(verify_password("first-password-1", admin->password_hash).ok);
+  }
+  DefaultAdminCreation again(storage, c, log);
+  EXPECT_FALSE(again.creating());
+  again.wait();  // returns at once
+  EXPECT_EQ(storage.users().count(), 1);
+}
+
 }  // namespace blazeiot
