@@ -104,12 +104,18 @@ TEST(JwtSecret, ExplicitSecretWins) {
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "jwt_secret"));
 }
 
-TEST(DefaultAdmin, CreatedOnceWithTheConfiguredValues) {
+// A migrated, empty SQLite database and the admin settings to create.
+class DefaultAdmin : public ::testing::Test {
+ protected:
+  void SetUp() override { storage.migrate(); }
+
   TempDir dir;
-  SqliteStorage storage((dir.path() / "a.db").string());
-  storage.migrate();
+  SqliteStorage storage{(dir.path() / "a.db").string()};
   RecordingLog log;
   Config c;
+};
+
+TEST_F(DefaultAdmin, CreatedOnceWithTheConfiguredValues) {
   c.admin_username = "root-user";
   c.admin_password = "root-password-1";
   c.admin_email = "root@example.com";
@@ -127,13 +133,7 @@ TEST(DefaultAdmin, CreatedOnceWithTheConfiguredValues) {
     EXPECT_EQ(e.message.find("root-password-1"), std::string::npos);
 }
 
-}  // namespace
-TEST(DefaultAdmin, CreatedInTheBackgroundOnlyWhenNoUserExists) {
-  TempDir dir;
-  SqliteStorage storage((dir.path() / "a.db").string());
-  storage.migrate();
-  RecordingLog log;
-  Config c;
+TEST_F(DefaultAdmin, CreatedInTheBackgroundOnlyWhenNoUserExists) {
   c.admin_username = "first-admin";
   c.admin_password = "first-password-1";
   {
@@ -150,4 +150,5 @@ TEST(DefaultAdmin, CreatedInTheBackgroundOnlyWhenNoUserExists) {
   EXPECT_EQ(storage.users().count(), 1);
 }
 
+}  // namespace
 }  // namespace blazeiot
