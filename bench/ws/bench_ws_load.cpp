@@ -154,6 +154,7 @@ int run_stream(const Common& common, const StreamOptions& options) {
                       }
                     });
   pool_ptr = &pool;
+  pool.prefault_input_buffers();
 
   const std::int64_t connect_deadline =
       monotonic_ns() + static_cast<std::int64_t>(common.connect_timeout_s * 1e9);

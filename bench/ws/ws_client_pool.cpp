@@ -53,6 +53,15 @@ WsClientPool::~WsClientPool() {
   ::close(epoll_fd_);
 }
 
+void WsClientPool::prefault_input_buffers() {
+  // One read appended to at most one partial frame left from the previous read.
+  for (Client& c : clients_) {
+    const std::string unparsed = c.in;
+    c.in.assign(2 * kReadChunk, '\0');
+    c.in = unparsed;  // the capacity stays
+  }
+}
+
 void WsClientPool::start_next() {
   while (connecting_ < max_connecting_ && next_to_start_ < clients_.size()) {
     const std::size_t index = next_to_start_++;
