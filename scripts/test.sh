@@ -30,7 +30,8 @@ if [[ "${SKIP_E2E:-0}" != 1 ]]; then
 fi
 
 if [[ "${SKIP_SANITIZERS:-0}" != 1 ]]; then
-  BUILD_DIR=build-asan BUILD_TYPE=Debug scripts/build.sh -DBLAZEIOT_SANITIZE=ON
+  # The benchmark tools are not part of the suite: not built in this tree.
+  BUILD_DIR=build-asan BUILD_TYPE=Debug scripts/build.sh -DBLAZEIOT_SANITIZE=ON -DBLAZEIOT_BENCH=OFF
   # detect_leaks stays on: a leak is a failure. halt_on_error makes UBSan findings fatal too.
   # A small quarantine keeps memory figures (the WebSocket flood test measures RSS) close to
   # the normal build's; BLAZEIOT_SANITIZED tells such tests to allow for redzones.
