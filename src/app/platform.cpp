@@ -336,6 +336,7 @@ int serve(const Config& config) {
   // Their threads log; nothing may log after spdlog::shutdown().
   if (cluster) cluster->stop();
   if (pg_leadership) pg_leadership->stop();
+  first_account.wait();
   spdlog::info("[system] stopped");
   spdlog::shutdown();
   return 0;

@@ -237,6 +237,17 @@ def test_cannot_delete_yourself_or_the_last_admin(shared):
     assert shared.api('DELETE', f"/api/users/{second['id']}", token=admin).status_code == 200
 
 
+def test_default_admin_survives_a_stop_right_after_the_first_start(make_platform, broker):
+    # The first start creates the default admin in the background (its password hash takes
+    # a while): a SIGTERM as soon as the platform is ready must still exit cleanly, with the
+    # account created, and a login as soon as it is ready must wait for the account.
+    p = make_platform(broker)
+    assert p.stop() == 0
+    assert p.sql('SELECT username, role FROM users') == [('admin', 'admin')]
+    fresh = make_platform(broker)
+    fresh.login()
+
+
 def test_change_own_password(make_platform, broker):
     p = make_platform(broker)
     token = p.login()
