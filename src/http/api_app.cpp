@@ -52,7 +52,8 @@ ApiApp::ApiApp(PlatformServices& services, std::string jwt_secret)
               ? services.cluster_events->subscribe([this](const PlatformEvent& e) { forget(e); })
               : nullptr),
       context_(std::make_unique<ApiContext>(
-          ApiContext{services, jwt_, login_throttle_, readings_cache_})) {
+          ApiContext{services, jwt_, login_throttle_, readings_cache_})),
+      access_log_(access_logger()) {
   add_health_routes(router_, *context_);
   add_auth_routes(router_, *context_);
   add_user_routes(router_, *context_);
@@ -339,7 +340,7 @@ void ApiApp::log_access(const ApiCall& call, unsigned status) const {
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - call.started)
           .count();
-  access_logger()->info("{} \"{} {}\" {} {:.1f}ms", call.request.client, call.method_name,
+  access_log_->info("{} \"{} {}\" {} {:.1f}ms", call.request.client, call.method_name,
                         call.log_path, status, ms);
 }
 

@@ -23,6 +23,10 @@
 #include "http/reading_cache.hpp"
 #include "http/router.hpp"
 
+namespace spdlog {
+class logger;
+}
+
 namespace blazeiot {
 
 struct ApiContext;
@@ -107,6 +111,8 @@ class ApiApp {
   std::shared_ptr<void> cluster_reading_events_;
   std::unique_ptr<ApiContext> context_;
   Router router_;
+  // Looked up once: spdlog::get takes the registry's lock, on every request from every thread.
+  std::shared_ptr<spdlog::logger> access_log_;
 };
 
 }  // namespace blazeiot
