@@ -75,10 +75,6 @@ void IngestService::on_connection(bool connected, const std::string& detail) {
 }
 
 void IngestService::on_message(MqttMessage&& m) {
-  // A message the client read before its stop took effect: stored now, its PUBACK would
-  // follow the DISCONNECT and the broker would deliver it again (stored twice). Unacknowledged,
-  // it simply stays with the broker for the next session.
-  if (disconnecting_) return;
   ++received_;
   EpochMs now = clock_.now_ms();
   ++pending_.messages;
@@ -259,7 +255,6 @@ void IngestService::on_committed(const std::string& error) {
 void IngestService::finish_drain() {
   auto cb = std::move(drained_);
   drained_ = nullptr;
-  disconnecting_ = true;
   if (client_) {
     client_->stop(std::move(cb));
   } else {

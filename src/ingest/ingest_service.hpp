@@ -124,7 +124,6 @@ class IngestService final : public IngestStatusSource {
   bool stopping_ = false;
   bool remote_view_complete_ = true;
   std::function<void()> drained_;
-  bool disconnecting_ = false;  // drained and the client told to stop: take no more messages
   EpochMs last_summary_ = 0;
   std::deque<std::pair<EpochMs, std::uint64_t>> rate_samples_;
 

@@ -82,6 +82,7 @@ void MqttClient::start() {
 }
 
 void MqttClient::stop(std::function<void()> done) {
+  stop_requested_ = true;
   asio::post(strand_, [self = shared_from_this(), done = std::move(done)]() mutable {
     self->stopping_ = true;
     self->stop_done_ = std::move(done);
@@ -306,10 +307,10 @@ asio::awaitable<void> MqttClient::read_loop(std::shared_ptr<Connection> conn, st
             break;
           }
           case mqtt::PacketType::publish: {
-            // Once stopping, a message would be stored but its PUBACK would follow the
-            // DISCONNECT and never reach the broker, which would then deliver it again to
-            // the next session: leave it unacknowledged and unread instead.
-            if (stopping_) break;
+            // Once a stop is asked for, a message would be stored but its PUBACK would follow
+            // the DISCONNECT and never reach the broker, which would then deliver it again to
+            // the next session: leave it unacknowledged instead.
+            if (stop_requested_) break;
             auto p = mqtt::decode_publish(f);
             if (!p) {
               reason = "malformed PUBLISH from the broker";

@@ -109,6 +109,9 @@ class MqttClient final : public MqttPublisher, public std::enable_shared_from_th
   std::uint64_t connection_seq_ = 0;
   std::atomic<bool> connected_{false};
   bool stopping_ = false;
+  // Set by stop() at once, before its work reaches the strand: from then on no received
+  // message is handed on (its PUBACK would follow the DISCONNECT).
+  std::atomic<bool> stop_requested_{false};
   bool paused_ = false;
   boost::asio::steady_timer wake_;    // signals the write loop
   boost::asio::steady_timer resume_;  // signals the end of a pause
