@@ -16,7 +16,7 @@ std::optional<User> CachedUserStore::find_by_id(std::int64_t id) {
   // A write since the lookup began may have changed what it read: keep it out of the cache.
   if (generation != generation_) return user;
   if (entries_.size() >= capacity_) entries_.clear();
-  entries_[id] = Entry{user, now, generation};
+  entries_[id] = Entry{user, now};
   return user;
 }
 
@@ -26,40 +26,25 @@ void CachedUserStore::forget() {
   ++generation_;
 }
 
-// Each write forgets both before (a lookup racing the write cannot keep the old row past it)
-// and after it (nothing read in between survives).
 UserWriteResult CachedUserStore::create(const User& user, std::int64_t& id) {
-  forget();
-  const UserWriteResult r = inner_.create(user, id);
-  forget();
-  return r;
+  return forgetting_around([&] { return inner_.create(user, id); });
 }
 
 UserWriteResult CachedUserStore::update(std::int64_t id, const UserChanges& changes, EpochMs now) {
-  forget();
-  const UserWriteResult r = inner_.update(id, changes, now);
-  forget();
-  return r;
+  return forgetting_around([&] { return inner_.update(id, changes, now); });
 }
 
 UserWriteResult CachedUserStore::remove(std::int64_t id) {
-  forget();
-  const UserWriteResult r = inner_.remove(id);
-  forget();
-  return r;
+  return forgetting_around([&] { return inner_.remove(id); });
 }
 
 void CachedUserStore::replace_password_hash(std::int64_t id, std::string_view expected,
                                             std::string_view new_hash, EpochMs now) {
-  forget();
-  inner_.replace_password_hash(id, expected, new_hash, now);
-  forget();
+  forgetting_around([&] { inner_.replace_password_hash(id, expected, new_hash, now); });
 }
 
 void CachedUserStore::record_login(std::int64_t id, EpochMs at) {
-  forget();
-  inner_.record_login(id, at);
-  forget();
+  forgetting_around([&] { inner_.record_login(id, at); });
 }
 
 }  // namespace blazeiot

@@ -40,10 +40,20 @@ class CachedUserStore final : public UserStore {
   struct Entry {
     std::optional<User> user;  // a missing user is remembered too
     std::chrono::steady_clock::time_point stored_at;
-    std::uint64_t generation = 0;
   };
   // Empties the cache, and makes lookups that started before this not store their answer.
   void forget();
+  // Runs a write to the inner store with the cache emptied before it (a lookup racing the
+  // write cannot keep the old row past it) and after it (nothing read in between survives).
+  template <class Write>
+  auto forgetting_around(Write write) {
+    forget();
+    struct ForgetAfter {
+      CachedUserStore& self;
+      ~ForgetAfter() { self.forget(); }
+    } after{*this};
+    return write();
+  }
 
   UserStore& inner_;
   const std::chrono::milliseconds ttl_;
