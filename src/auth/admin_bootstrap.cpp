@@ -128,9 +128,11 @@ std::string resolve_jwt_secret(const Config& config) {
                            std::strerror(errno));
 }
 
-std::string ensure_default_admin(Storage& storage, const Config& config, SystemLog& log) {
-  UserStore& users = storage.users();
-  if (users.count() > 0) return "exists";
+namespace {
+
+// Creates the configured admin; "exists" when the name is taken meanwhile (another instance
+// starting on the same database).
+std::string create_default_admin(UserStore& users, const Config& config, SystemLog& log) {
   const EpochMs now = SystemClock().now_ms();
   User admin;
   admin.username = config.admin_username;
@@ -148,11 +150,20 @@ std::string ensure_default_admin(Storage& storage, const Config& config, SystemL
   return "created";
 }
 
+}  // namespace
+
+std::string ensure_default_admin(Storage& storage, const Config& config, SystemLog& log) {
+  UserStore& users = storage.users();
+  if (users.count() > 0) return "exists";
+  return create_default_admin(users, config, log);
+}
+
 DefaultAdminCreation::DefaultAdminCreation(Storage& storage, const Config& config, SystemLog& log) {
-  if (storage.users().count() > 0) return;
-  done_ = std::async(std::launch::async, [&storage, &config, &log] {
+  UserStore& users = storage.users();
+  if (users.count() > 0) return;
+  done_ = std::async(std::launch::async, [&users, &config, &log] {
             try {
-              ensure_default_admin(storage, config, log);
+              create_default_admin(users, config, log);
             } catch (const std::exception& e) {
               log.error("auth", "system", std::string("cannot create the default admin: ") + e.what());
             }
