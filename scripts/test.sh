@@ -16,7 +16,8 @@ export BLAZEIOT_TEST_PG
 run_suite() {
   local dir=$1
   echo "== tests on $dir"
-  (cd "$dir" && ctest --output-on-failure --timeout 1500)
+  # Two jobs: the black-box run beside the unit tests (tests/CMakeLists.txt).
+  (cd "$dir" && ctest --output-on-failure --timeout 1500 -j2)
 }
 
 scripts/build.sh
