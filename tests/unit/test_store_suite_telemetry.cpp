@@ -184,6 +184,35 @@ TYPED_TEST(TelemetryStoreTest, BatchesOfEverySizeStoreEveryReadingInOrder) {
   }
 }
 
+TYPED_TEST(TelemetryStoreTest, InterleavedSourcesKeepEachSourcesOrder) {
+  // One batch, three sources taking turns, all in the same millisecond: the writer may store
+  // the sources in any order, but each source's readings in the order they came (the id
+  // breaks the tie between equal timestamps).
+  IngestBatch b;
+  for (int i = 0; i < 99; ++i) {
+    const std::string tag = std::to_string(i);
+    Reading r = i % 3 == 2 ? node_reading("mac", "gw", kT0)
+                           : device_reading(i % 3 == 0 ? "a" : "b", kT0, i);
+    r.data_json = "{\"n\":" + tag + "}";
+    b.readings.push_back(std::move(r));
+  }
+  this->storage().telemetry().apply(b);
+  ReadingQuery all;
+  all.limit = 1000;
+  EXPECT_EQ(this->storage().readings().find(all).size(), 99u);
+  for (int source = 0; source < 3; ++source) {
+    ReadingQuery q;
+    q.source_type = source == 2 ? SourceType::node : SourceType::device;
+    q.source_id = source == 0 ? "a" : source == 1 ? "b" : "mac";
+    q.limit = 1000;
+    auto out = this->storage().readings().find(q);  // newest first
+    ASSERT_EQ(out.size(), 33u) << "source " << source;
+    for (std::size_t k = 0; k < out.size(); ++k)
+      EXPECT_EQ(out[k].data_json, "{\"n\":" + std::to_string(source + 3 * (32 - k)) + "}")
+          << "source " << source << ", newest-first position " << k;
+  }
+}
+
 TYPED_TEST(TelemetryStoreTest, ReadingsInSeveralMonthsAllLand) {
   // On PostgreSQL each month is its own partition, made on demand.
   IngestBatch b;

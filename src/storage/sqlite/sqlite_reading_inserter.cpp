@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace blazeiot {
 namespace {
@@ -38,15 +39,42 @@ void bind_row(SqliteStatement& st, int base, const Reading& r) {
 SqliteReadingInserter::SqliteReadingInserter(SqliteConnection& c)
     : chunk_(c.prepare(insert_sql(kRowsPerStatement))), single_(c.prepare(insert_sql(1))) {}
 
+// Why group: the (source_type, source_id, timestamp) index takes each reading at its
+// source's place, so a batch from 50 sources in arrival order makes every insert descend to
+// another leaf. In source order, consecutive inserts land on the same leaf, still in the CPU
+// cache; that makes the index about a third cheaper. A counting sort keeps it O(n); the
+// groups come in order of first appearance (any order of groups does).
+const std::vector<std::uint32_t>& SqliteReadingInserter::grouped_by_source(
+    std::span<const Reading> readings) {
+  group_of_source_.clear();
+  group_.clear();
+  group_start_.clear();
+  for (const Reading& r : readings) {
+    // Keyed by the id alone: a device and a node with the same id would share a group,
+    // which only orders them together.
+    auto [it, added] = group_of_source_.try_emplace(
+        std::string_view(r.source_id), static_cast<std::uint32_t>(group_start_.size()));
+    if (added) group_start_.push_back(0);
+    group_.push_back(it->second);
+    ++group_start_[it->second];
+  }
+  std::uint32_t next = 0;
+  for (std::uint32_t& start : group_start_) next += std::exchange(start, next);
+  order_.resize(readings.size());
+  for (std::uint32_t i = 0; i < readings.size(); ++i) order_[group_start_[group_[i]]++] = i;
+  return order_;
+}
+
 void SqliteReadingInserter::insert(std::span<const Reading> readings) {
+  const std::vector<std::uint32_t>& order = grouped_by_source(readings);
   std::size_t i = 0;
-  for (; i + kRowsPerStatement <= readings.size(); i += kRowsPerStatement) {
+  for (; i + kRowsPerStatement <= order.size(); i += kRowsPerStatement) {
     for (std::size_t k = 0; k < kRowsPerStatement; ++k)
-      bind_row(chunk_, static_cast<int>(k) * kColumns, readings[i + k]);
+      bind_row(chunk_, static_cast<int>(k) * kColumns, readings[order[i + k]]);
     chunk_.run();
   }
-  for (; i < readings.size(); ++i) {
-    bind_row(single_, 0, readings[i]);
+  for (; i < order.size(); ++i) {
+    bind_row(single_, 0, readings[order[i]]);
     single_.run();
   }
 }

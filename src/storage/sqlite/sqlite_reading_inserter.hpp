@@ -4,7 +4,11 @@
 // table and its three index cursors, and (the table is AUTOINCREMENT) reading and rewriting
 // the sqlite_sequence row. A chunk of rows per statement pays that once per chunk.
 #include <cstddef>
+#include <cstdint>
 #include <span>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "domain/entities.hpp"
 #include "storage/sqlite/sqlite_connection.hpp"
@@ -19,13 +23,22 @@ class SqliteReadingInserter {
 
   explicit SqliteReadingInserter(SqliteConnection& c);
 
-  // Inserts in order (ids ascend with the span), inside the caller's transaction. The
-  // readings' text is bound without copying, so they must not change during the call.
+  // Inserts inside the caller's transaction, grouped by source: one source's readings keep
+  // their order (their ids ascend with the span), and come one after the other. The readings'
+  // text is bound without copying, so they must not change during the call.
   void insert(std::span<const Reading> readings);
 
  private:
+  // The order to insert in: readings grouped by source, each group in span order.
+  const std::vector<std::uint32_t>& grouped_by_source(std::span<const Reading> readings);
+
   SqliteStatement chunk_;   // kRowsPerStatement rows
   SqliteStatement single_;  // the rest of a batch, one row at a time
+  // Reused between batches (the writer is one thread).
+  std::unordered_map<std::string_view, std::uint32_t> group_of_source_;
+  std::vector<std::uint32_t> group_;
+  std::vector<std::uint32_t> group_start_;
+  std::vector<std::uint32_t> order_;
 };
 
 }  // namespace blazeiot
