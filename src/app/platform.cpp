@@ -163,6 +163,10 @@ int serve(const Config& config) {
     broker->start();
     broker_url = "mqtt://127.0.0.1:" + std::to_string(config.mqtt.embedded_port);
     banner.ok("Embedded MQTT broker listening on " + broker_url);
+    // The first thing a plant engineer tries is a board on the network: say it cannot reach
+    // this broker before they wonder why nothing arrives.
+    banner.info("   (loopback only: devices on other machines need a broker they can reach;"
+                " set MQTT_URL)");
   }
 
   std::promise<std::pair<bool, std::string>> first_state;
