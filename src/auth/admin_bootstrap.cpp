@@ -130,9 +130,9 @@ std::string resolve_jwt_secret(const Config& config) {
 
 namespace {
 
-// Creates the configured admin; "exists" when the name is taken meanwhile (another instance
+// Creates the configured admin, unless the name was taken meanwhile (another instance
 // starting on the same database).
-std::string create_default_admin(UserStore& users, const Config& config, SystemLog& log) {
+void create_default_admin(UserStore& users, const Config& config, SystemLog& log) {
   const EpochMs now = SystemClock().now_ms();
   User admin;
   admin.username = config.admin_username;
@@ -142,21 +142,14 @@ std::string create_default_admin(UserStore& users, const Config& config, SystemL
   admin.created_at = now;
   admin.updated_at = now;
   std::int64_t id = 0;
-  if (users.create(admin, id) != UserWriteResult::ok) return "exists";
+  if (users.create(admin, id) != UserWriteResult::ok) return;
   log.info("auth", "system", "Default admin user '" + admin.username + "' created");
   if (config.admin_password == kDefaultAdminPassword)
     log.warn("auth", "system",
              "The default admin password is in use; change it (PUT /api/auth/password)");
-  return "created";
 }
 
 }  // namespace
-
-std::string ensure_default_admin(Storage& storage, const Config& config, SystemLog& log) {
-  UserStore& users = storage.users();
-  if (users.count() > 0) return "exists";
-  return create_default_admin(users, config, log);
-}
 
 DefaultAdminCreation::DefaultAdminCreation(Storage& storage, const Config& config, SystemLog& log) {
   UserStore& users = storage.users();

@@ -19,13 +19,10 @@ std::string resolve_jwt_secret(const Config& config);
 // or the default ADMIN_PASSWORD.
 void check_production_safety(const Config& config);
 
-// Creates ADMIN_USERNAME / ADMIN_PASSWORD / ADMIN_EMAIL as an admin when no user exists.
-// Returns "created" or "exists".
-std::string ensure_default_admin(Storage& storage, const Config& config, SystemLog& log);
-
-// The platform's first start: creates the default admin (ensure_default_admin) on a thread of
-// its own when no user exists, so that hashing its password (Argon2id with 64 MiB, 0.1-0.5 s
-// on a small machine, mostly faulting that memory in) does not hold up ingest and the API.
+// The platform's first start: when no user exists, creates ADMIN_USERNAME / ADMIN_PASSWORD /
+// ADMIN_EMAIL as an admin on a thread of its own, so that hashing its password (Argon2id with
+// 64 MiB, 0.1-0.5 s on a small machine, mostly faulting that memory in) does not hold up
+// ingest and the API.
 // A login waits for it, so the account is there for the first login as before. The
 // destructor waits for the thread.
 class DefaultAdminCreation {

@@ -119,8 +119,12 @@ TEST_F(DefaultAdmin, CreatedOnceWithTheConfiguredValues) {
   c.admin_username = "root-user";
   c.admin_password = "root-password-1";
   c.admin_email = "root@example.com";
-  EXPECT_EQ(ensure_default_admin(storage, c, log), "created");
-  EXPECT_EQ(ensure_default_admin(storage, c, log), "exists");
+  {
+    DefaultAdminCreation first(storage, c, log);
+    EXPECT_TRUE(first.creating());
+    first.wait();
+  }
+  EXPECT_FALSE(DefaultAdminCreation(storage, c, log).creating());
   auto users = storage.users().list();
   ASSERT_EQ(users.size(), 1u);
   EXPECT_EQ(users[0].username, "root-user");
