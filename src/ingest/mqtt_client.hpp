@@ -108,7 +108,7 @@ class MqttClient final : public MqttPublisher, public std::enable_shared_from_th
   std::shared_ptr<Connection> conn_;
   std::uint64_t connection_seq_ = 0;
   std::atomic<bool> connected_{false};
-  bool stopping_ = false;
+  bool stopping_ = false;  // on the strand: the stop has taken effect (DISCONNECT queued)
   // Set by stop() at once, before its work reaches the strand: from then on no received
   // message is handed on (its PUBACK would follow the DISCONNECT).
   std::atomic<bool> stop_requested_{false};
