@@ -3,7 +3,7 @@
 # loss for 100 subscribers, and the platform's memory per idle connection
 # (see bench/README.md, "WebSocket").
 #
-#   bench/ws/run.sh [--clients 100] [--rates 1000,5000] [--seconds 10] [--idle 1000]
+#   bench/ws/run.sh [--clients 100] [--rates 1000,5000] [--seconds 10] [--gap 0] [--idle 1000]
 #                   [--qos 1] [--skip-stream] [--skip-idle] [--json FILE] [--keep]
 #
 # Environment:

@@ -226,7 +226,7 @@ def run_stream(args, processes, root):
         [args.tool, "stream", "--ws-port", str(platform.port), "--token", token,
          "--mqtt-port", str(broker.port), "--clients", str(args.clients),
          "--rates", ",".join(str(r) for r in args.rates), "--seconds", str(args.seconds),
-         "--devices", str(args.devices), "--qos", str(args.qos)],
+         "--devices", str(args.devices), "--qos", str(args.qos), "--gap", str(args.gap)],
         stdout=subprocess.PIPE, text=True)
     phases = {}
 
@@ -321,9 +321,11 @@ def print_report(stream, idle):
               f"peak {stream['rss_peak_kb'] / 1024:.1f} MB)")
         print(f"  {'rate':>9} {'sent':>7} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
               f"{'lost/client (min/mean/max)':>28} {'CPU: platform':>14} {'broker':>7} "
-              f"{'clients':>8}  target")
+              f"{'clients':>8}  {'1st s p99/max':>14}  {'later p99/max':>14}  target")
         for run in stream["runs"]:
             lat = run["latency_us"]
+            first = run["first_second_us"]
+            later = run["later_us"]
             lost = run["lost_per_client"]
             target = ""
             if run["rate"] >= 5000:
@@ -333,7 +335,9 @@ def print_report(stream, idle):
                   f"{lat['p99'] / 1000:>8.2f} {lat['max'] / 1000:>8.1f} "
                   f"{lost['min']:>9}/{lost['mean']:>8.1f}/{lost['max']:<9} "
                   f"{run.get('platform_cpu_pct', 0):>13.0f}% {run.get('broker_cpu_pct', 0):>6.0f}% "
-                  f"{run.get('receiver_cpu_pct', 0):>7.0f}%  {target}")
+                  f"{run.get('receiver_cpu_pct', 0):>7.0f}%  "
+                  f"{first['p99'] / 1000:>7.1f}/{first['max'] / 1000:<6.1f}  "
+                  f"{later['p99'] / 1000:>7.1f}/{later['max'] / 1000:<6.1f}  {target}")
         for run in stream["runs"]:
             threads = ", ".join(f"{k} {v}%" for k, v in run.get("platform_threads_pct", {}).items())
             print(f"  {run['rate']:>5.0f}/s platform threads: {threads}")
@@ -358,6 +362,9 @@ def main():
     parser.add_argument("--rates", type=lambda s: [float(x) for x in s.split(",")],
                         default=[1000.0, 5000.0])
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--gap", type=float, default=0,
+                        help="idle seconds between phases (a phase after a gap starts cold: "
+                             "see bench/machine)")
     parser.add_argument("--devices", type=int, default=50)
     parser.add_argument("--qos", type=int, default=1, choices=(0, 1))
     parser.add_argument("--idle", type=int, default=1000, help="idle connections")
@@ -381,7 +388,8 @@ def main():
     try:
         if not args.skip_stream:
             print(f"stream: {args.clients} clients, {args.seconds:g} s at each of "
-                  f"{', '.join(f'{r:g}' for r in args.rates)} msg/s (QoS {args.qos})", flush=True)
+                  f"{', '.join(f'{r:g}' for r in args.rates)} msg/s (QoS {args.qos}), "
+                  f"{args.gap:g} s idle between phases", flush=True)
             stream = run_stream(args, processes, root)
         if not args.skip_idle:
             print(f"idle: {args.idle} connections", flush=True)
