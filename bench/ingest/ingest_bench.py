@@ -19,7 +19,6 @@ import platform as host_platform
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,14 +28,15 @@ from dataclasses import dataclass
 
 from bench_databases import DatabaseError, PostgresStore, PrivatePostgres, SqliteStore
 
-MOSQUITTO = "/usr/sbin/mosquitto"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from bench_processes import MOSQUITTO, BenchError, Broker, Processes, free_port  # noqa: E402
+
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 POLL_INTERVAL_S = 0.02
 READY_TIMEOUT_S = 30.0
 IDLE_SETTLE_S = 1.0
 QOS0_SETTLE_S = 3.0     # QoS 0: no new rows for this long after the publishers finished = done
 STALL_TIMEOUT_S = 20.0  # no new rows for this long = the platform stopped; report what arrived
-STOP_TIMEOUT_S = 10.0
 
 TARGET_RATIO = {"sqlite": {1: 0.9, 0: 0.8}, "postgres": {1: 0.7, 0: None}}
 TARGET_IDLE_RSS_MB = 20.0
@@ -60,61 +60,6 @@ class Case:
 
 CASES = [Case("SensorData", "sensor", 1), Case("BLEGatewayData", "ble", 1),
          Case("SensorData", "sensor", 0), Case("BLEGatewayData", "ble", 0)]
-
-
-class BenchError(Exception):
-    pass
-
-
-# --- processes ---------------------------------------------------------------------------
-
-class Processes:
-    """Every process this script starts, so each one is stopped by its PID whatever happens."""
-
-    def __init__(self):
-        self._running = []
-
-    def start(self, argv, **kwargs):
-        process = subprocess.Popen(argv, **kwargs)
-        self._running.append(process)
-        return process
-
-    def stop(self, process, timeout=STOP_TIMEOUT_S):
-        """SIGTERM, then SIGKILL after `timeout`; returns (exit code, seconds it took)."""
-        started = time.monotonic()
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        if process in self._running:
-            self._running.remove(process)
-        return process.returncode, time.monotonic() - started
-
-    def stop_all(self):
-        for process in reversed(list(self._running)):
-            self.stop(process, timeout=5)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port, process, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise BenchError(f"process {process.pid} exited ({process.returncode}) before listening")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.02)
-    raise BenchError(f"nothing listening on port {port} after {timeout} s")
 
 
 # --- /proc -------------------------------------------------------------------------------
@@ -220,34 +165,6 @@ def status_mb(pid, key):
 
 
 # --- broker ------------------------------------------------------------------------------
-
-class Broker:
-    """A private Mosquitto on a free loopback port, configured so that it never throttles or
-    drops QoS 1 traffic for a slow consumer (QoS 0 may still be dropped under overload)."""
-
-    def __init__(self, processes, workdir):
-        self.port = free_port()
-        config = os.path.join(workdir, "mosquitto.conf")
-        with open(config, "w") as f:
-            f.write(f"listener {self.port} 127.0.0.1\n"
-                    "allow_anonymous true\n"
-                    "persistence false\n"
-                    "max_queued_messages 10000000\n"
-                    "max_inflight_messages 1000\n"
-                    f"log_dest file {os.path.join(workdir, 'mosquitto.log')}\n"
-                    "log_type error\nlog_type warning\n")
-        self._processes = processes
-        self.process = processes.start([MOSQUITTO, "-c", config], stdout=subprocess.DEVNULL,
-                                       stderr=subprocess.DEVNULL)
-        wait_for_port(self.port, self.process)
-
-    @property
-    def url(self):
-        return f"mqtt://127.0.0.1:{self.port}"
-
-    def stop(self):
-        self._processes.stop(self.process)
-
 
 # --- the two consumers -------------------------------------------------------------------
 

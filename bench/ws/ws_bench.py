@@ -14,7 +14,6 @@ import os
 import resource
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,65 +21,15 @@ import threading
 import time
 import urllib.request
 
-MOSQUITTO = "/usr/sbin/mosquitto"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from bench_processes import BenchError, Broker, Processes, free_port  # noqa: E402
+
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 READY_TIMEOUT_S = 30.0
 SETTLE_S = 1.0
 
 TARGET_P99_MS = 10.0      # at 5k msg/s
 TARGET_IDLE_KB = 50.0     # platform memory per idle connection
-
-
-class BenchError(Exception):
-    pass
-
-
-class Processes:
-    """Every process this script starts, so each one is stopped by its PID whatever happens."""
-
-    def __init__(self):
-        self._running = []
-
-    def start(self, argv, **kwargs):
-        process = subprocess.Popen(argv, **kwargs)
-        self._running.append(process)
-        return process
-
-    def stop(self, process, timeout=10.0):
-        """SIGTERM, then SIGKILL after `timeout`; returns the exit code."""
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        if process in self._running:
-            self._running.remove(process)
-        return process.returncode
-
-    def stop_all(self):
-        for process in reversed(list(self._running)):
-            self.stop(process, timeout=5)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port, process, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise BenchError(f"process {process.pid} exited ({process.returncode}) before listening")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.02)
-    raise BenchError(f"nothing listening on port {port} after {timeout} s")
 
 
 def status_kb(pid, key):
@@ -121,30 +70,6 @@ def raise_fd_limit(wanted):
     if soft < target:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-
-
-class Broker:
-    """A private Mosquitto on a free loopback port that never throttles or drops QoS 1."""
-
-    def __init__(self, processes, workdir):
-        self.port = free_port()
-        config = os.path.join(workdir, "mosquitto.conf")
-        with open(config, "w") as f:
-            f.write(f"listener {self.port} 127.0.0.1\n"
-                    "allow_anonymous true\n"
-                    "persistence false\n"
-                    "max_queued_messages 10000000\n"
-                    "max_inflight_messages 1000\n"
-                    "set_tcp_nodelay true\n"
-                    f"log_dest file {os.path.join(workdir, 'mosquitto.log')}\n"
-                    "log_type error\nlog_type warning\n")
-        self.process = processes.start([MOSQUITTO, "-c", config], stdout=subprocess.DEVNULL,
-                                       stderr=subprocess.DEVNULL)
-        wait_for_port(self.port, self.process)
-
-    @property
-    def url(self):
-        return f"mqtt://127.0.0.1:{self.port}"
 
 
 class Platform:
@@ -217,7 +142,7 @@ def read_events(process, on_event):
 def run_stream(args, processes, root):
     workdir = os.path.join(root, "stream")
     os.makedirs(workdir)
-    broker = Broker(processes, workdir)
+    broker = Broker(processes, workdir, tcp_nodelay=True)
     platform = Platform(processes, args.blazeiot, broker, workdir)
     token = platform.login()
     time.sleep(SETTLE_S)
@@ -275,7 +200,7 @@ def run_stream(args, processes, root):
 def run_idle(args, processes, root):
     workdir = os.path.join(root, "idle")
     os.makedirs(workdir)
-    broker = Broker(processes, workdir)
+    broker = Broker(processes, workdir, tcp_nodelay=True)
     platform = Platform(processes, args.blazeiot, broker, workdir)
     token = platform.login()
     time.sleep(SETTLE_S)

@@ -1,0 +1,94 @@
+"""What every benchmark orchestrator needs to run its processes: start them, stop each by its
+PID whatever happens, find free loopback ports, and run a private Mosquitto. Imported by
+bench/*/*_bench.py (each puts this directory on sys.path)."""
+import os
+import signal
+import socket
+import subprocess
+import time
+
+MOSQUITTO = "/usr/sbin/mosquitto"
+STOP_TIMEOUT_S = 10.0
+
+
+class BenchError(Exception):
+    """A run that cannot go on; the orchestrator prints it and stops what it started."""
+
+
+class Processes:
+    """Every process this script starts, so each one is stopped by its PID whatever happens."""
+
+    def __init__(self):
+        self._running = []
+
+    def start(self, argv, **kwargs):
+        process = subprocess.Popen(argv, **kwargs)
+        self._running.append(process)
+        return process
+
+    def stop(self, process, timeout=STOP_TIMEOUT_S):
+        """SIGTERM, then SIGKILL after `timeout`; returns (exit code, seconds it took)."""
+        started = time.monotonic()
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if process in self._running:
+            self._running.remove(process)
+        return process.returncode, time.monotonic() - started
+
+    def stop_all(self):
+        for process in reversed(list(self._running)):
+            self.stop(process, timeout=5)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, process, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise BenchError(f"process {process.pid} exited ({process.returncode}) before listening")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.02)
+    raise BenchError(f"nothing listening on port {port} after {timeout} s")
+
+
+class Broker:
+    """A private Mosquitto on a free loopback port, configured so that it never throttles or
+    drops QoS 1 traffic for a slow consumer (QoS 0 may still be dropped under overload).
+    `tcp_nodelay`: send each packet at once (for latency measurements)."""
+
+    def __init__(self, processes, workdir, tcp_nodelay=False):
+        self.port = free_port()
+        config = os.path.join(workdir, "mosquitto.conf")
+        with open(config, "w") as f:
+            f.write(f"listener {self.port} 127.0.0.1\n"
+                    "allow_anonymous true\n"
+                    "persistence false\n"
+                    "max_queued_messages 10000000\n"
+                    "max_inflight_messages 1000\n"
+                    + ("set_tcp_nodelay true\n" if tcp_nodelay else "") +
+                    f"log_dest file {os.path.join(workdir, 'mosquitto.log')}\n"
+                    "log_type error\nlog_type warning\n")
+        self._processes = processes
+        self.process = processes.start([MOSQUITTO, "-c", config], stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL)
+        wait_for_port(self.port, self.process)
+
+    @property
+    def url(self):
+        return f"mqtt://127.0.0.1:{self.port}"
+
+    def stop(self):
+        self._processes.stop(self.process)
