@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from bench_databases import DatabaseError, PostgresStore, PrivatePostgres, SqliteStore
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from bench_processes import MOSQUITTO, BenchError, Broker, Processes, free_port  # noqa: E402
+from bench_processes import (MOSQUITTO, BenchError, Broker, Processes,  # noqa: E402
+                             cpu_seconds, free_port, stat_fields, status_kb)
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 POLL_INTERVAL_S = 0.02
 READY_TIMEOUT_S = 30.0
 IDLE_SETTLE_S = 1.0
@@ -63,20 +63,6 @@ CASES = [Case("SensorData", "sensor", 1), Case("BLEGatewayData", "ble", 1),
 
 
 # --- /proc -------------------------------------------------------------------------------
-
-def _stat_fields(path):
-    with open(path) as f:
-        text = f.read()
-    # comm may hold spaces and parentheses: split at the last ')'.
-    comm = text[text.index("(") + 1:text.rindex(")")]
-    return comm, text[text.rindex(")") + 2:].split()
-
-
-def cpu_seconds(pid):
-    """utime + stime of the whole process (all threads)."""
-    _, fields = _stat_fields(f"/proc/{pid}/stat")
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
 
 def thread_label(pid, tid):
     return "main" if tid == pid else f"thread {tid - pid}"
@@ -118,7 +104,7 @@ class ThreadSampler:
         self._thread.start()
 
     def _sample(self, tid):
-        _, fields = _stat_fields(f"/proc/{self._pid}/task/{tid}/stat")
+        _, fields = stat_fields(f"/proc/{self._pid}/task/{tid}/stat")
         state = fields[0]
         if state == "R":
             return "on CPU / runnable"
@@ -157,14 +143,8 @@ class ThreadSampler:
 
 def status_mb(pid, key):
     """VmRSS / VmHWM from /proc/<pid>/status, in MB."""
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024
-    raise BenchError(f"{key} missing from /proc/{pid}/status")
+    return status_kb(pid, key) / 1024
 
-
-# --- broker ------------------------------------------------------------------------------
 
 # --- the two consumers -------------------------------------------------------------------
 
@@ -325,7 +305,7 @@ def children_of(pid):
         if not entry.isdigit():
             continue
         try:
-            _, fields = _stat_fields(f"/proc/{entry}/stat")
+            _, fields = stat_fields(f"/proc/{entry}/stat")
         except OSError:
             continue
         if int(fields[1]) == pid:

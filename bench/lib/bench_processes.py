@@ -1,6 +1,7 @@
 """What every benchmark orchestrator needs to run its processes: start them, stop each by its
-PID whatever happens, find free loopback ports, and run a private Mosquitto. Imported by
-bench/*/*_bench.py (each puts this directory on sys.path)."""
+PID whatever happens, find free loopback ports, run a private Mosquitto, and read what a
+process costs from /proc. Imported by bench/*/*_bench.py (each puts this directory on
+sys.path)."""
 import os
 import signal
 import socket
@@ -9,6 +10,7 @@ import time
 
 MOSQUITTO = "/usr/sbin/mosquitto"
 STOP_TIMEOUT_S = 10.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class BenchError(Exception):
@@ -92,3 +94,27 @@ class Broker:
 
     def stop(self):
         self._processes.stop(self.process)
+
+
+def stat_fields(path):
+    """(comm, the fields after it) of a /proc/<pid>[/task/<tid>]/stat file."""
+    with open(path) as f:
+        text = f.read()
+    # comm may hold spaces and parentheses: split at the last ')'.
+    comm = text[text.index("(") + 1:text.rindex(")")]
+    return comm, text[text.rindex(")") + 2:].split()
+
+
+def cpu_seconds(pid, tid=None):
+    """utime + stime of a process (all threads), or of one of its threads."""
+    _, fields = stat_fields(f"/proc/{pid}/task/{tid}/stat" if tid else f"/proc/{pid}/stat")
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def status_kb(pid, key):
+    """A kB figure of /proc/<pid>/status, such as VmRSS or VmHWM."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    raise BenchError(f"{key} missing from /proc/{pid}/status")

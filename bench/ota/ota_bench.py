@@ -24,17 +24,9 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from bench_processes import free_port  # noqa: E402
+from bench_processes import free_port, status_kb  # noqa: E402
 
 TARGET_RSS_GROWTH_MB = 8.0
-
-
-def rss_kb(pid):
-    with open(f'/proc/{pid}/status') as f:
-        for line in f:
-            if line.startswith('VmRSS:'):
-                return int(line.split()[1])
-    return 0
 
 
 class RssSampler:
@@ -47,7 +39,7 @@ class RssSampler:
         self._stop = threading.Event()
 
     def __enter__(self):
-        self.before = rss_kb(self.pid)
+        self.before = status_kb(self.pid, "VmRSS")
         self.peak = self.before
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -55,13 +47,13 @@ class RssSampler:
 
     def _run(self):
         while not self._stop.is_set():
-            self.peak = max(self.peak, rss_kb(self.pid))
+            self.peak = max(self.peak, status_kb(self.pid, "VmRSS"))
             time.sleep(0.005)
 
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
-        self.peak = max(self.peak, rss_kb(self.pid))
+        self.peak = max(self.peak, status_kb(self.pid, "VmRSS"))
 
     @property
     def growth_mb(self):
@@ -106,7 +98,7 @@ def main():
                 f.write(os.urandom(1024 * 1024))
         digest = hashlib.sha256(open(image, 'rb').read()).hexdigest()
         mb = size / (1024 * 1024)
-        print(f'platform pid {proc.pid}, idle RSS {rss_kb(proc.pid) / 1024:.1f} MB; '
+        print(f'platform pid {proc.pid}, idle RSS {status_kb(proc.pid, "VmRSS") / 1024:.1f} MB; '
               f'file {mb:.0f} MB, {args.runs} runs each')
 
         uploads, downloads = [], []

@@ -22,29 +22,14 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from bench_processes import BenchError, Broker, Processes, free_port  # noqa: E402
+from bench_processes import (BenchError, Broker, Processes, cpu_seconds,  # noqa: E402
+                             free_port, status_kb)
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 READY_TIMEOUT_S = 30.0
 SETTLE_S = 1.0
 
 TARGET_P99_MS = 10.0      # at 5k msg/s
 TARGET_IDLE_KB = 50.0     # platform memory per idle connection
-
-
-def status_kb(pid, key):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    raise BenchError(f"{key} missing from /proc/{pid}/status")
-
-
-def cpu_seconds(pid, tid=None):
-    """utime + stime of a process (all threads), or of one of its threads."""
-    with open(f"/proc/{pid}/task/{tid}/stat" if tid else f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def thread_cpu(pid):
