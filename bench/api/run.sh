@@ -13,8 +13,11 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=${BLAZEIOT_BUILD_DIR:-$root/build}
 
-# shellcheck source=../lib/platform_binary.sh
-source "$here/../lib/platform_binary.sh"
+# shellcheck source=../lib/build.sh
+source "$here/../lib/build.sh"
+targets=()
+choose_platform_binary
+build_targets api
 command -v wrk >/dev/null || { echo "run.sh: wrk is not installed (scripts/install-deps.sh)" >&2; exit 1; }
 
 # exec: the orchestrator itself receives Ctrl-C / SIGTERM and stops what it started.

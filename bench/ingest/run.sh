@@ -31,40 +31,15 @@ for arg in "$@"; do
   esac
 done
 
+# shellcheck source=../lib/build.sh
+source "$here/../lib/build.sh"
 targets=(bench_publisher bench_subscriber)
 platform_args=()
 if ((need_platform)); then
-  if [[ -z ${BLAZEIOT_BIN:-} ]]; then
-    BLAZEIOT_BIN=$build/blazeiot
-    if [[ ! -x $BLAZEIOT_BIN ]] ||
-       [[ -n $(find "$root/src" "$root/CMakeLists.txt" -newer "$BLAZEIOT_BIN" -print -quit) ]]; then
-      targets+=(blazeiot)
-    fi
-  fi
-  [[ -x $BLAZEIOT_BIN ]] || [[ " ${targets[*]} " == *" blazeiot "* ]] ||
-    { echo "run.sh: BLAZEIOT_BIN=$BLAZEIOT_BIN is not an executable" >&2; exit 1; }
+  choose_platform_binary
   platform_args=(--blazeiot "$BLAZEIOT_BIN")
 fi
-
-build_tree() {
-  if [[ ! -f $build/build.ninja ]]; then
-    cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || return 1
-  fi
-  ninja -C "$build" "${targets[@]}"
-}
-
-tools=$build/bench/ingest
-if ! build_tree; then
-  if [[ " ${targets[*]} " == *" blazeiot "* ]]; then
-    echo "run.sh: building the platform failed" >&2
-    exit 1
-  fi
-  # The load generators do not depend on the platform: build them on their own.
-  echo "run.sh: the tree does not build; building the benchmark tools alone" >&2
-  cmake -S "$root/bench" -B "$build/bench-standalone" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  ninja -C "$build/bench-standalone" bench_publisher bench_subscriber
-  tools=$build/bench-standalone/ingest
-fi
+build_targets ingest
 
 # exec: the orchestrator itself receives Ctrl-C / SIGTERM and stops what it started.
 exec /usr/bin/python3 "$here/ingest_bench.py" --publisher "$tools/bench_publisher" \

@@ -13,13 +13,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=${BLAZEIOT_BUILD_DIR:-$root/build}
 
-if [[ ! -f $build/build.ninja ]]; then
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-fi
-if ! ninja -C "$build" bench_cold_memory; then
-  echo "run.sh: the tree does not configure; building the tool alone" >&2
-  cmake -S "$root/bench" -B "$build/bench-standalone" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  ninja -C "$build/bench-standalone" bench_cold_memory
-  exec "$build/bench-standalone/machine/bench_cold_memory" "$@"
-fi
-exec "$build/bench/machine/bench_cold_memory" "$@"
+# shellcheck source=../lib/build.sh
+source "$here/../lib/build.sh"
+targets=(bench_cold_memory)
+build_targets machine
+exec "$tools/bench_cold_memory" "$@"

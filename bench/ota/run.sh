@@ -14,8 +14,11 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=${BLAZEIOT_BUILD_DIR:-$root/build}
 
-# shellcheck source=../lib/platform_binary.sh
-source "$here/../lib/platform_binary.sh"
+# shellcheck source=../lib/build.sh
+source "$here/../lib/build.sh"
+targets=()
+choose_platform_binary
+build_targets ota
 command -v curl >/dev/null || { echo "run.sh: curl is not installed" >&2; exit 1; }
 
 exec /usr/bin/python3 "$here/ota_bench.py" --blazeiot "$BLAZEIOT_BIN" "$@"
