@@ -108,9 +108,10 @@ struct StreamOptions {
 };
 
 struct RunTally {
-  std::vector<std::uint32_t> latency_us;
-  std::vector<std::uint32_t> first_second_us;  // messages published in the phase's first second
-  std::vector<std::uint32_t> later_us;         // and those published after it
+  // Every message's latency, apart for those published in the phase's first second and those
+  // published after it; the whole phase's figures come from merging the two.
+  std::vector<std::uint32_t> first_second_us;
+  std::vector<std::uint32_t> later_us;
   std::vector<std::uint64_t> received;  // per client
   std::uint64_t sent = 0;
   PhaseReport report;
@@ -129,13 +130,10 @@ int run_stream(const Common& common, const StreamOptions& options) {
     t.received.assign(common.clients, 0);
     // Sized and written once before anything is measured: the pages are faulted in now, not
     // while the receive loop runs (a page fault can cost tens of microseconds on a VM).
-    t.latency_us.resize(static_cast<std::size_t>(options.rates[&t - tallies.data()] *
-                                                 options.seconds) * common.clients);
-    t.latency_us.clear();
-    t.first_second_us.resize(static_cast<std::size_t>(options.rates[&t - tallies.data()]) *
-                             common.clients);
+    const double rate = options.rates[&t - tallies.data()];
+    t.first_second_us.resize(static_cast<std::size_t>(rate) * common.clients);
     t.first_second_us.clear();
-    t.later_us.resize(t.latency_us.capacity());
+    t.later_us.resize(static_cast<std::size_t>(rate * options.seconds) * common.clients);
     t.later_us.clear();
   }
   std::size_t subscribed = 0;
@@ -157,7 +155,6 @@ int run_stream(const Common& common, const StreamOptions& options) {
                         RunTally& t = tallies[static_cast<std::size_t>(run - 1)];
                         const auto latency =
                             static_cast<std::uint32_t>(std::max<long long>(0, now_ns - sent) / 1000);
-                        t.latency_us.push_back(latency);
                         if (seq >= 0 && static_cast<double>(seq) < options.rates[static_cast<std::size_t>(run - 1)])
                           t.first_second_us.push_back(latency);
                         else
@@ -229,9 +226,11 @@ int run_stream(const Common& common, const StreamOptions& options) {
   out << "{\"event\":\"result\",\"clients\":" << common.clients << ",\"runs\":[";
   for (std::size_t i = 0; i < runs; ++i) {
     RunTally& t = tallies[i];
-    std::sort(t.latency_us.begin(), t.latency_us.end());
     std::sort(t.first_second_us.begin(), t.first_second_us.end());
     std::sort(t.later_us.begin(), t.later_us.end());
+    std::vector<std::uint32_t> latency_us(t.first_second_us.size() + t.later_us.size());
+    std::merge(t.first_second_us.begin(), t.first_second_us.end(), t.later_us.begin(),
+               t.later_us.end(), latency_us.begin());
     std::uint64_t lost_total = 0, lost_max = 0, lost_min = UINT64_MAX, with_loss = 0;
     for (std::uint64_t r : t.received) {
       const std::uint64_t lost = r >= t.sent ? 0 : t.sent - r;
@@ -243,12 +242,12 @@ int run_stream(const Common& common, const StreamOptions& options) {
     out << (i ? "," : "") << "{\"run\":" << i + 1 << ",\"rate\":" << options.rates[i]
         << ",\"sent\":" << t.sent << ",\"publish_s\":" << t.report.seconds
         << ",\"publisher_max_behind_ms\":" << t.report.max_behind_ms
-        << ",\"received\":" << t.latency_us.size()
-        << ",\"latency_us\":{\"p50\":" << percentile(t.latency_us, 0.5)
-        << ",\"p90\":" << percentile(t.latency_us, 0.9)
-        << ",\"p99\":" << percentile(t.latency_us, 0.99)
-        << ",\"p999\":" << percentile(t.latency_us, 0.999)
-        << ",\"max\":" << (t.latency_us.empty() ? 0 : t.latency_us.back())
+        << ",\"received\":" << latency_us.size()
+        << ",\"latency_us\":{\"p50\":" << percentile(latency_us, 0.5)
+        << ",\"p90\":" << percentile(latency_us, 0.9)
+        << ",\"p99\":" << percentile(latency_us, 0.99)
+        << ",\"p999\":" << percentile(latency_us, 0.999)
+        << ",\"max\":" << (latency_us.empty() ? 0 : latency_us.back())
         << "},\"first_second_us\":{\"p99\":" << percentile(t.first_second_us, 0.99)
         << ",\"max\":" << (t.first_second_us.empty() ? 0 : t.first_second_us.back())
         << "},\"later_us\":{\"p99\":" << percentile(t.later_us, 0.99)
