@@ -39,6 +39,14 @@ double touch(const char* p) {
   return us / kPages;
 }
 
+// Reads the whole file through `chunk`; returns microseconds per page, or -1 on an error.
+double read_file(int fd, std::string& chunk) {
+  const double start = now_us();
+  for (std::size_t off = 0; off < kBytes; off += chunk.size())
+    if (pread(fd, chunk.data(), chunk.size(), static_cast<off_t>(off)) < 0) return -1;
+  return (now_us() - start) / kPages;
+}
+
 void sleep_s(double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); }
 
 void report(const char* what, double us_per_page) {
@@ -84,8 +92,7 @@ int main(int argc, char** argv) {
     std::free(p);
   }
   {
-    const std::string path = dir + "/cold_memory.XXXXXX";
-    std::string name = path;
+    std::string name = dir + "/cold_memory.XXXXXX";
     const int fd = mkstemp(name.data());
     if (fd < 0) {
       std::perror("mkstemp");
@@ -99,15 +106,16 @@ int main(int argc, char** argv) {
         return 1;
       }
     for (double idle : {0.0, 3.0}) {
-      for (std::size_t off = 0; off < kBytes; off += chunk.size())  // warm
-        if (pread(fd, chunk.data(), chunk.size(), static_cast<off_t>(off)) < 0) return 1;
+      read_file(fd, chunk);  // warm
       sleep_s(idle);
-      const double start = now_us();
-      for (std::size_t off = 0; off < kBytes; off += chunk.size())
-        if (pread(fd, chunk.data(), chunk.size(), static_cast<off_t>(off)) < 0) return 1;
+      const double us_per_page = read_file(fd, chunk);
+      if (us_per_page < 0) {
+        std::perror("pread");
+        return 1;
+      }
       const std::string what =
           "file in the page cache, read() after idle " + std::to_string(idle).substr(0, 3) + " s";
-      report(what.c_str(), (now_us() - start) / kPages);
+      report(what.c_str(), us_per_page);
     }
     close(fd);
   }
