@@ -1,9 +1,13 @@
 // blazeiot: the platform's one program. Subcommands serve, init-db, seed-admin, version.
 #include <CLI/CLI.hpp>
+#include <unistd.h>
+
 #include <cstdio>
 #include <map>
+#include <string_view>
 
 #include "app/platform.hpp"
+#include "auth/password_process.hpp"
 #include "auth/seed_admin_command.hpp"
 #include "config/config.hpp"
 #include "config/dotenv.hpp"
@@ -20,6 +24,10 @@ std::string flag_name(const std::string& variable) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Not a command for people: the platform runs its own binary this way to hash a password
+  // in a process of its own (auth/password_process.hpp). Nothing is configured or logged.
+  if (argc == 2 && std::string_view(argv[1]) == "password-worker")
+    return blazeiot::run_password_worker(STDIN_FILENO, STDOUT_FILENO);
   CLI::App app{"BlazeIoT: Industrial IoT backend platform"};
   app.require_subcommand(1);
   std::string env_file = ".env";

@@ -141,7 +141,10 @@ int serve(const Config& config) {
   ingest.start();
 
   banner.step("👤 Checking admin user...");
-  DefaultAdminCreation first_account(*storage, config, log);
+  // Hashing in a child of this very binary keeps Argon2id's 64 MiB out of our address space
+  // (auth/password_process.hpp); /proc/self/exe still names it after an upgrade replaced it.
+  const PasswordHashing passwords("/proc/self/exe");
+  DefaultAdminCreation first_account(*storage, passwords, config, log);
   banner.ok(first_account.creating()
                 ? "Admin user \"" + config.admin_username + "\" being created (login waits for it)"
                 : "Admin user already exists");
@@ -185,8 +188,9 @@ int serve(const Config& config) {
 
   // Bound before anything runs, so a port in use stops the start-up with a clear message.
   banner.step("🌐 Starting HTTP and WebSocket server...");
-  PlatformServices services{config, clock,   *storage,  log,        events,
-                            ingest, *client, started_at, *leadership,
+  PlatformServices services{config,     clock,     *storage,    log,
+                            events,     ingest,    *client,     started_at,
+                            passwords,  *leadership,
                             clustered ? &cluster_events : nullptr, &first_account};
   // Tokens (REST and WebSocket) and firmware download links share one secret, resolved once
   // (in development it is read from, or created in, DATA_DIR).

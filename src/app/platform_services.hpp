@@ -12,6 +12,7 @@
 namespace blazeiot {
 
 class DefaultAdminCreation;
+class PasswordHashing;
 
 struct PlatformServices {
   const Config& config;
@@ -22,6 +23,8 @@ struct PlatformServices {
   const IngestStatusSource& ingest;
   MqttPublisher& mqtt;
   EpochMs started_at;
+  // Where passwords are hashed and verified (a child process in the platform).
+  const PasswordHashing& passwords;
   // Whether this instance runs the platform-wide periodic duties (several instances).
   Leadership& leadership;
   // What the other instances committed (several instances on one database), else nullptr.

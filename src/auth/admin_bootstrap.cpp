@@ -14,7 +14,7 @@
 #include <set>
 #include <sstream>
 
-#include "auth/password_hasher.hpp"
+#include "auth/password_process.hpp"
 #include "auth/sodium_init.hpp"
 #include "core/clock.hpp"
 
@@ -132,13 +132,14 @@ namespace {
 
 // Creates the configured admin, unless the name was taken meanwhile (another instance
 // starting on the same database).
-void create_default_admin(UserStore& users, const Config& config, SystemLog& log) {
+void create_default_admin(UserStore& users, const PasswordHashing& passwords, const Config& config,
+                          SystemLog& log) {
   const EpochMs now = SystemClock().now_ms();
   User admin;
   admin.username = config.admin_username;
   admin.email = config.admin_email;
   admin.role = "admin";
-  admin.password_hash = hash_password(config.admin_password);
+  admin.password_hash = passwords.hash(config.admin_password);
   admin.created_at = now;
   admin.updated_at = now;
   std::int64_t id = 0;
@@ -151,12 +152,13 @@ void create_default_admin(UserStore& users, const Config& config, SystemLog& log
 
 }  // namespace
 
-DefaultAdminCreation::DefaultAdminCreation(Storage& storage, const Config& config, SystemLog& log) {
+DefaultAdminCreation::DefaultAdminCreation(Storage& storage, const PasswordHashing& passwords,
+                                           const Config& config, SystemLog& log) {
   UserStore& users = storage.users();
   if (users.count() > 0) return;
-  done_ = std::async(std::launch::async, [&users, &config, &log] {
+  done_ = std::async(std::launch::async, [&users, &passwords, &config, &log] {
             try {
-              create_default_admin(users, config, log);
+              create_default_admin(users, passwords, config, log);
             } catch (const std::exception& e) {
               log.error("auth", "system", std::string("cannot create the default admin: ") + e.what());
             }

@@ -3,6 +3,7 @@
 #include <future>
 #include <string>
 
+#include "auth/password_process.hpp"
 #include "config/config.hpp"
 #include "domain/system_log.hpp"
 #include "storage/storage.hpp"
@@ -21,13 +22,13 @@ void check_production_safety(const Config& config);
 
 // The platform's first start: when no user exists, creates ADMIN_USERNAME / ADMIN_PASSWORD /
 // ADMIN_EMAIL as an admin on a thread of its own, so that hashing its password (Argon2id with
-// 64 MiB, 0.1-0.5 s on a small machine, mostly faulting that memory in) does not hold up
-// ingest and the API.
+// 64 MiB, 0.1-0.5 s on a small machine) does not hold up ingest and the API. `passwords` must outlive this object.
 // A login waits for it, so the account is there for the first login as before. The
 // destructor waits for the thread.
 class DefaultAdminCreation {
  public:
-  DefaultAdminCreation(Storage& storage, const Config& config, SystemLog& log);
+  DefaultAdminCreation(Storage& storage, const PasswordHashing& passwords, const Config& config,
+                       SystemLog& log);
   // Whether no user existed, so the admin is being created.
   bool creating() const { return done_.valid(); }
   // Returns once the admin exists (or its creation failed, which is logged).

@@ -5,7 +5,7 @@
 
 #include "auth/account_rules.hpp"
 #include "auth/admin_bootstrap.hpp"
-#include "auth/password_hasher.hpp"
+#include "auth/password_process.hpp"
 #include "http/api_routes.hpp"
 #include "http/json_views.hpp"
 
@@ -17,8 +17,8 @@ namespace {
 
 // Verified when the user does not exist, so that a missing account costs as long as a wrong
 // password and the response time does not tell which usernames exist.
-const std::string& decoy_hash() {
-  static const std::string hash = hash_password("decoy password that matches nothing");
+const std::string& decoy_hash(const PasswordHashing& passwords) {
+  static const std::string hash = passwords.hash("decoy password that matches nothing");
   return hash;
 }
 
@@ -51,7 +51,9 @@ ApiResult login(ApiContext& ctx, ApiRequest& req) {
   if (const auto* first = ctx.services.first_account) first->wait();
   UserStore& users = ctx.services.storage.users();
   auto user = users.find_by_username(*username);
-  const PasswordCheck check = verify_password(*password, user ? user->password_hash : decoy_hash());
+  const PasswordHashing& passwords = ctx.services.passwords;
+  const PasswordCheck check =
+      passwords.verify(*password, user ? user->password_hash : decoy_hash(passwords));
   if (!user || !check.ok) {
     ctx.login_throttle.record_failure(*username, req.client);
     spdlog::warn("failed login for '{}' from {}", *username, req.client);
@@ -59,7 +61,8 @@ ApiResult login(ApiContext& ctx, ApiRequest& req) {
   }
   ctx.login_throttle.record_success(*username, req.client);
   if (check.needs_rehash)
-    users.replace_password_hash(user->id, user->password_hash, hash_password(*password), req.now);
+    users.replace_password_hash(user->id, user->password_hash, passwords.hash(*password),
+                                req.now);
   users.record_login(user->id, req.now);
 
   json::object o;
@@ -93,12 +96,12 @@ ApiResult change_password(ApiContext& ctx, ApiRequest& req) {
   UserStore& users = ctx.services.storage.users();
   auto user = users.find_by_id(req.user->id);
   if (!user) return error_result(401, "User no longer exists");
-  if (!verify_password(*current, user->password_hash).ok) {
+  if (!ctx.services.passwords.verify(*current, user->password_hash).ok) {
     ctx.login_throttle.record_failure(account, req.client);
     return validation_result({{"current_password", "is incorrect"}});
   }
   UserChanges changes;
-  changes.password_hash = hash_password(*replacement);
+  changes.password_hash = ctx.services.passwords.hash(*replacement);
   users.update(user->id, changes, req.now);
   ctx.services.log.info("auth", user->username, "Password changed");
   // Tokens issued before this second, this request's included, stop working; the caller gets

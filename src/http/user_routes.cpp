@@ -3,7 +3,7 @@
 #include <charconv>
 
 #include "auth/account_rules.hpp"
-#include "auth/password_hasher.hpp"
+#include "auth/password_process.hpp"
 #include "http/api_routes.hpp"
 #include "http/json_views.hpp"
 
@@ -54,7 +54,7 @@ ApiResult create_user(ApiContext& ctx, ApiRequest& req) {
   u.username = *username;
   u.email = *email;
   u.role = role.value_or("viewer");
-  u.password_hash = hash_password(*password);
+  u.password_hash = ctx.services.passwords.hash(*password);
   u.created_at = u.updated_at = req.now;
   std::int64_t id = 0;
   if (ctx.services.storage.users().create(u, id) == UserWriteResult::username_taken)
@@ -79,7 +79,7 @@ ApiResult update_user(ApiContext& ctx, ApiRequest& req) {
     errors.push_back({"body", "must contain at least one of email, role, password"});
   if (auto bad = invalid(errors)) return *bad;
   if (!id) return user_not_found();
-  if (password) changes.password_hash = hash_password(*password);
+  if (password) changes.password_hash = ctx.services.passwords.hash(*password);
 
   UserStore& users = ctx.services.storage.users();
   switch (users.update(*id, changes, req.now)) {

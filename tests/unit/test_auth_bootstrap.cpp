@@ -112,6 +112,7 @@ class DefaultAdmin : public ::testing::Test {
   TempDir dir;
   SqliteStorage storage{(dir.path() / "a.db").string()};
   RecordingLog log;
+  PasswordHashing passwords;
   Config c;
 };
 
@@ -120,11 +121,11 @@ TEST_F(DefaultAdmin, CreatedOnceWithTheConfiguredValues) {
   c.admin_password = "root-password-1";
   c.admin_email = "root@example.com";
   {
-    DefaultAdminCreation first(storage, c, log);
+    DefaultAdminCreation first(storage, passwords, c, log);
     EXPECT_TRUE(first.creating());
     first.wait();
   }
-  EXPECT_FALSE(DefaultAdminCreation(storage, c, log).creating());
+  EXPECT_FALSE(DefaultAdminCreation(storage, passwords, c, log).creating());
   auto users = storage.users().list();
   ASSERT_EQ(users.size(), 1u);
   EXPECT_EQ(users[0].username, "root-user");
@@ -141,14 +142,14 @@ TEST_F(DefaultAdmin, CreatedInTheBackgroundOnlyWhenNoUserExists) {
   c.admin_username = "first-admin";
   c.admin_password = "first-password-1";
   {
-    DefaultAdminCreation first(storage, c, log);
+    DefaultAdminCreation first(storage, passwords, c, log);
     EXPECT_TRUE(first.creating());
     first.wait();
     auto admin = storage.users().find_by_username("first-admin");
     ASSERT_TRUE(admin.has_value());
     EXPECT_TRUE(verify_password("first-password-1", admin->password_hash).ok);
   }
-  DefaultAdminCreation again(storage, c, log);
+  DefaultAdminCreation again(storage, passwords, c, log);
   EXPECT_FALSE(again.creating());
   again.wait();  // returns at once
   EXPECT_EQ(storage.users().count(), 1);

@@ -1,9 +1,16 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <fstream>
 
 #include "auth/password_hasher.hpp"
+#include "auth/password_process.hpp"
+#include "test_http_support.hpp"
 
 namespace blazeiot {
 namespace {
@@ -70,6 +77,83 @@ TEST(Password, HashingTakesInteractiveTime) {
   // Deliberately slow enough to hurt guessing, fast enough for a login.
   EXPECT_GE(ms, 5);
   EXPECT_LE(ms, 2000);
+}
+
+// The platform's own binary as the child, as `blazeiot serve` runs it.
+TEST(PasswordChild, HashesAndVerifiesInTheRealBinary) {
+  const PasswordHashing child(BLAZEIOT_EXECUTABLE);
+  // Newlines and NUL bytes are part of the password, not of the request's framing.
+  const std::string pw("line one\nline two\0after nul", 28);
+  const std::string hash = child.hash(pw);
+  ASSERT_TRUE(hash.starts_with("$argon2id$")) << hash;
+  EXPECT_TRUE(verify_password(pw, hash).ok);  // the same hash as in-process
+  EXPECT_FALSE(verify_password(pw.substr(0, 8), hash).ok);
+  const PasswordCheck good = child.verify(pw, hash);
+  EXPECT_TRUE(good.ok);
+  EXPECT_FALSE(good.needs_rehash);
+  EXPECT_FALSE(child.verify(pw.substr(0, 8), hash).ok);
+  EXPECT_FALSE(child.verify(pw, "not a hash").ok);
+  const PasswordCheck legacy = child.verify("legacy-pass-123", kBcrypt2b);
+  EXPECT_TRUE(legacy.ok);
+  EXPECT_TRUE(legacy.needs_rehash);
+}
+
+// A stand-in child whose answer differs from the truth shows that the answer is the child's.
+TEST(PasswordChild, UsesTheChildsAnswer) {
+  testing::TempDir dir;
+  const std::string script = (dir.path() / "worker.sh").string();
+  std::ofstream(script) << "#!/bin/sh\ncat >/dev/null\nprintf 11\n";
+  ASSERT_EQ(::chmod(script.c_str(), 0700), 0);
+  const PasswordCheck check = PasswordHashing(script).verify("wrong", hash_password("right"));
+  EXPECT_TRUE(check.ok);
+  EXPECT_TRUE(check.needs_rehash);
+}
+
+// No child, a failing child or a garbled answer: the work is done in-process, never refused
+// and never answered with what the child printed.
+TEST(PasswordChild, FallsBackToThisProcess) {
+  const std::string hash = hash_password("right");
+  for (const char* exe : {"/nonexistent/blazeiot", "/bin/false", "/bin/cat"}) {
+    const PasswordHashing broken(exe);
+    EXPECT_TRUE(broken.verify("right", hash).ok) << exe;
+    EXPECT_FALSE(broken.verify("wrong", hash).ok) << exe;
+    const std::string made = broken.hash("fresh");
+    EXPECT_TRUE(made.starts_with("$argon2id$")) << exe;
+    EXPECT_TRUE(verify_password("fresh", made).ok) << exe;
+  }
+}
+
+// The child's side, run here on a socket pair: malformed or oversized requests are refused.
+int run_worker(const std::string& request, std::string* answer = nullptr) {
+  int sv[2];
+  EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  // Written in full before the worker reads: the socket buffer holds more than the limit.
+  const char* p = request.data();
+  std::size_t left = request.size();
+  while (left > 0) {
+    ssize_t n = ::write(sv[0], p, left);
+    if (n <= 0) break;
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  ::shutdown(sv[0], SHUT_WR);
+  const int rc = run_password_worker(sv[1], sv[1]);
+  ::close(sv[1]);
+  char buf[256];
+  ssize_t n = ::read(sv[0], buf, sizeof buf);
+  if (answer) answer->assign(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+  ::close(sv[0]);
+  return rc;
+}
+
+TEST(PasswordChild, WorkerRefusesMalformedRequests) {
+  for (const std::string& bad : {std::string(), std::string("H"), std::string("Hx"),
+                                 std::string("X\npassword"), std::string("V\nno-newline")})
+    EXPECT_EQ(run_worker(bad), 1) << bad;
+  EXPECT_EQ(run_worker("H\n" + std::string(20000, 'p')), 1);
+  std::string answer;
+  EXPECT_EQ(run_worker(std::string("V\n") + kBcrypt2b + "\nlegacy-pass-123", &answer), 0);
+  EXPECT_EQ(answer, "11");
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 
 #include "app/platform_services.hpp"
 #include "auth/password_hasher.hpp"
+#include "auth/password_process.hpp"
 #include "http/api_app.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
 
@@ -74,7 +75,7 @@ struct ApiFixture {
     storage->migrate();
     services = std::make_unique<PlatformServices>(PlatformServices{
         config, clock, *storage, log, events, ingest, publisher, clock.now_ms() - 5000,
-        leadership});
+        passwords, leadership});
     admin_id = add_user("admin", "admin-pass-1", "admin");
     viewer_id = add_user("viewer", "viewer-pass-1", "viewer");
     app = std::make_unique<ApiApp>(*services, std::string(48, 'k') + "secret-for-tests");
@@ -134,6 +135,7 @@ struct ApiFixture {
   FixedIngestStatus ingest;
   NullPublisher publisher;
   SoleInstance leadership;
+  PasswordHashing passwords;  // in this process: tests/unit/test_auth_password.cpp covers the child
   std::unique_ptr<PlatformServices> services;
   std::unique_ptr<ApiApp> app;
   std::int64_t admin_id = 0;
