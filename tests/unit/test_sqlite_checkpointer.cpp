@@ -57,13 +57,13 @@ TEST(SqliteCheckpointer, WalStaysBoundedUnderAnUnbrokenBurst) {
   const auto path = dir.path() / "c.db";
   SqliteStorage storage{path.string()};
   storage.migrate();
-  // About 50 MB of rows in back-to-back commits, far more than the writer's own threshold,
+  // About 100 MB of rows in back-to-back commits, three times the writer's own threshold,
   // whether or not the thread ever catches up between two commits.
-  for (int i = 0; i < 100; ++i) storage.telemetry().apply(readings_batch(1000, i * 1000));
+  for (int i = 0; i < 200; ++i) storage.telemetry().apply(readings_batch(1000, i * 1000));
   const auto wal = size_of(path.string() + "-wal");
   // Frames are 4 KiB + 24 bytes; one batch (about 150 pages) may land past the threshold.
   EXPECT_LT(wal, 4120ull * (SqliteCheckpointer::kWriterPages + 500));
-  EXPECT_EQ(storage.readings().count({}), 100'000);
+  EXPECT_EQ(storage.readings().count({}), 200'000);
 }
 
 TEST(SqliteCheckpointer, LeavesAnEmptyWalWhenAnotherProcessKeepsTheDatabaseOpen) {
