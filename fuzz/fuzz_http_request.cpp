@@ -20,6 +20,7 @@
 
 #include "app/platform_services.hpp"
 #include "auth/jwt.hpp"
+#include "auth/password_process.hpp"
 #include "http/api_app.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
 
@@ -60,9 +61,10 @@ struct World {
     config.cors_origins = {"https://dash.example.com"};
     storage = std::make_unique<SqliteStorage>(config.sqlite_path);
     storage->migrate();
-    services = std::make_unique<PlatformServices>(
-        PlatformServices{config, clock, *storage, log, events, ingest, publisher, clock.now_ms(),
-                         leadership});
+    services = std::make_unique<PlatformServices>(PlatformServices{
+        .config = config, .clock = clock, .storage = *storage, .log = log, .events = events,
+        .ingest = ingest, .mqtt = publisher, .started_at = clock.now_ms(),
+        .passwords = passwords, .leadership = leadership});
     admin_token = add_user("admin", "admin");
     viewer_token = add_user("viewer", "viewer");
     app = std::make_unique<ApiApp>(*services, kSecret);
@@ -95,6 +97,7 @@ struct World {
   NoIngest ingest;
   NoPublisher publisher;
   SoleInstance leadership;
+  PasswordHashing passwords;
   std::unique_ptr<PlatformServices> services;
   std::unique_ptr<ApiApp> app;
   std::string admin_token;

@@ -1,5 +1,6 @@
 // blazeiot: the platform's one program. Subcommands serve, init-db, seed-admin, version.
 #include <CLI/CLI.hpp>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -21,13 +22,27 @@ std::string flag_name(const std::string& variable) {
   return f;
 }
 
+// Started with stdin, stdout or stderr closed, the next file or socket we open would take that
+// number, and log lines written to stdout/stderr would go into it.
+void keep_standard_descriptors_open() {
+  for (;;) {
+    const int fd = ::open("/dev/null", O_RDWR);
+    if (fd < 0) return;
+    if (fd > STDERR_FILENO) {
+      ::close(fd);
+      return;
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   // Not a command for people: the platform runs its own binary this way to hash a password
   // in a process of its own (auth/password_process.hpp). Nothing is configured or logged.
   if (argc == 2 && std::string_view(argv[1]) == "password-worker")
-    return blazeiot::run_password_worker(STDIN_FILENO, STDOUT_FILENO);
+    return blazeiot::password_worker_main();
+  keep_standard_descriptors_open();
   CLI::App app{"BlazeIoT: Industrial IoT backend platform"};
   app.require_subcommand(1);
   std::string env_file = ".env";

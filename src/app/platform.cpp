@@ -188,10 +188,18 @@ int serve(const Config& config) {
 
   // Bound before anything runs, so a port in use stops the start-up with a clear message.
   banner.step("🌐 Starting HTTP and WebSocket server...");
-  PlatformServices services{config,     clock,     *storage,    log,
-                            events,     ingest,    *client,     started_at,
-                            passwords,  *leadership,
-                            clustered ? &cluster_events : nullptr, &first_account};
+  PlatformServices services{.config = config,
+                            .clock = clock,
+                            .storage = *storage,
+                            .log = log,
+                            .events = events,
+                            .ingest = ingest,
+                            .mqtt = *client,
+                            .started_at = started_at,
+                            .passwords = passwords,
+                            .leadership = *leadership,
+                            .cluster_events = clustered ? &cluster_events : nullptr,
+                            .first_account = &first_account};
   // Tokens (REST and WebSocket) and firmware download links share one secret, resolved once
   // (in development it is read from, or created in, DATA_DIR).
   const std::string jwt_secret = resolve_jwt_secret(config);

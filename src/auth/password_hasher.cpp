@@ -43,6 +43,13 @@ std::string hash_password(std::string_view password) {
   return out;
 }
 
+bool is_current_hash(std::string_view hash) {
+  ensure_sodium();
+  if (hash.size() >= crypto_pwhash_STRBYTES || !hash.starts_with("$argon2id$")) return false;
+  const std::string s(hash);
+  return crypto_pwhash_str_needs_rehash(s.c_str(), kOpsLimit, kMemLimit) == 0;
+}
+
 PasswordCheck verify_password(std::string_view password, std::string_view stored) {
   ensure_sodium();
   PasswordCheck check;

@@ -14,5 +14,7 @@ struct PasswordCheck {
 
 std::string hash_password(std::string_view password);
 PasswordCheck verify_password(std::string_view password, std::string_view stored_hash);
+// Whether `hash` is a well-formed Argon2id string with today's costs, as hash_password makes.
+bool is_current_hash(std::string_view hash);
 
 }  // namespace blazeiot

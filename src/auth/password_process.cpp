@@ -1,10 +1,10 @@
 #include "auth/password_process.hpp"
 
-#include <poll.h>
 #include <signal.h>
 #include <sodium.h>
 #include <spawn.h>
 #include <spdlog/spdlog.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +14,10 @@
 #include <cstdio>
 #include <cstring>
 #include <optional>
+#include <stdexcept>
+#include <vector>
+
+#include "core/fd_io.hpp"
 
 extern char** environ;
 
@@ -38,121 +42,99 @@ struct Wiped {
   ~Wiped() { sodium_memzero(s.data(), s.size()); }
 };
 
-// The platform writes to its socket with send(MSG_NOSIGNAL), so a child that died cannot raise
-// SIGPIPE in it; the child writes with write(), as its stdout may be a pipe when run by hand.
-bool write_all(int fd, std::string_view data, bool to_socket) {
-  while (!data.empty()) {
-    ssize_t n = to_socket ? ::send(fd, data.data(), data.size(), MSG_NOSIGNAL)
-                          : ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<std::size_t>(n));
+// The child's environment: only the sanitizers' settings (test builds). The platform's own
+// holds its secrets (JWT_SECRET, database and broker passwords), of no use to the child.
+std::vector<char*> child_environment() {
+  std::vector<char*> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view v(*e);
+    if (v.starts_with("ASAN_OPTIONS=") || v.starts_with("UBSAN_OPTIONS=") ||
+        v.starts_with("LSAN_OPTIONS="))
+      env.push_back(*e);
   }
-  return true;
+  env.push_back(nullptr);
+  return env;
 }
 
-// Reads until end of file, at most `limit` bytes. nullopt on an error, a timeout or too much.
-std::optional<std::string> read_to_end(int fd, std::size_t limit,
-                                       std::chrono::steady_clock::time_point deadline) {
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return std::nullopt;
-    pollfd p{fd, POLLIN, 0};
-    int ready = ::poll(&p, 1, static_cast<int>(left.count()));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) return std::nullopt;
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return std::nullopt;
-    if (n == 0) return out;
-    if (out.size() + static_cast<std::size_t>(n) > limit) return std::nullopt;
-    out.append(buf, static_cast<std::size_t>(n));
+// A started child: killed if it still runs, and waited for, when this goes.
+class ChildProcess {
+ public:
+  explicit ChildProcess(pid_t pid) : pid_(pid) {}
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+  ~ChildProcess() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    wait();
   }
-}
+  // Waits for it to end; true when it exited with status 0.
+  bool wait() {
+    int status = 0;
+    pid_t r = -1;
+    while ((r = ::waitpid(pid_, &status, 0)) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+    return r > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  }
 
-// What the child wrote to its stdout, or why there is nothing.
-struct ChildAnswer {
-  std::optional<std::string> answer;
-  std::string failure;
+ private:
+  pid_t pid_;
 };
 
-// Runs `executable password-worker` with `request` on its stdin.
-ChildAnswer ask_child(const std::string& executable, std::string_view request) {
-  int sv[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-    return {std::nullopt, std::string("socketpair: ") + std::strerror(errno)};
+// Starts `executable password-worker` with stdin and stdout on `child_end`; nullopt, and the
+// reason in `why`, when it cannot be started.
+std::optional<pid_t> spawn_worker(const std::string& executable, int child_end,
+                                  std::string& why) {
   posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, sv[1], STDIN_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, sv[1], STDOUT_FILENO);
-  // Whatever else the platform has open (sockets, the database, log files) stays out of it.
-  posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
-  char arg0[] = "blazeiot";
-  char arg1[] = "password-worker";
-  char* argv[] = {arg0, arg1, nullptr};
-  pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, executable.c_str(), &actions, nullptr, argv, environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(sv[1]);
+  int rc = posix_spawn_file_actions_init(&actions);
   if (rc != 0) {
-    ::close(sv[0]);
-    return {std::nullopt, "cannot start " + executable + ": " + std::strerror(rc)};
+    why = std::string("posix_spawn_file_actions_init: ") + std::strerror(rc);
+    return std::nullopt;
   }
-
-  const auto deadline = std::chrono::steady_clock::now() + kChildDeadline;
-  std::optional<std::string> out;
-  if (write_all(sv[0], request, /*to_socket=*/true) && ::shutdown(sv[0], SHUT_WR) == 0)
-    out = read_to_end(sv[0], kMaxAnswer, deadline);
-  ::close(sv[0]);
-  if (!out) ::kill(pid, SIGKILL);  // stuck, or gone: either way it is not waited for long
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  rc = posix_spawn_file_actions_adddup2(&actions, child_end, STDIN_FILENO);
+  if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, child_end, STDOUT_FILENO);
+  // Whatever else the platform has open (sockets, the database, log files) stays out of it.
+  if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
+  pid_t pid = -1;
+  if (rc == 0) {
+    char arg0[] = "blazeiot";
+    char arg1[] = "password-worker";
+    char* argv[] = {arg0, arg1, nullptr};
+    std::vector<char*> env = child_environment();
+    rc = ::posix_spawn(&pid, executable.c_str(), &actions, nullptr, argv, env.data());
   }
-  if (!out) return {std::nullopt, "the child gave no answer"};
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return {std::nullopt, "the child failed (status " + std::to_string(status) + ")"};
-  return {std::move(out), {}};
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    why = "cannot start " + executable + ": " + std::strerror(rc);
+    return std::nullopt;
+  }
+  return pid;
 }
 
-void warn_fallback(const std::string& why) {
-  spdlog::warn("password hashing in a child process failed ({}); hashing in this process", why);
+// The child's answer to `request`; nullopt, and the reason in `why`, when no child could be
+// started. Throws when one was started but did not answer.
+std::optional<std::string> ask_child(const std::string& executable, std::string_view request,
+                                     std::string& why) {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    why = std::string("socketpair: ") + std::strerror(errno);
+    return std::nullopt;
+  }
+  UniqueFd ours(sv[0]);
+  std::optional<pid_t> pid;
+  {
+    UniqueFd theirs(sv[1]);  // the child has its copy; ours closes so that EOF can arrive
+    pid = spawn_worker(executable, theirs.get(), why);
+  }
+  if (!pid) return std::nullopt;
+  ChildProcess child(*pid);
+  std::optional<std::string> answer;
+  if (write_all(ours.get(), request, /*to_socket=*/true) && ::shutdown(ours.get(), SHUT_WR) == 0)
+    answer = read_to_end(ours.get(), kMaxAnswer, std::chrono::steady_clock::now() + kChildDeadline);
+  if (!answer) throw std::runtime_error("the password worker gave no answer");
+  if (!child.wait()) throw std::runtime_error("the password worker failed");
+  return answer;
 }
-
-}  // namespace
-
-std::string PasswordHashing::hash(std::string_view password) const {
-  if (executable_.empty()) return hash_password(password);
-  std::string request;
-  Wiped wipe{request};
-  request.reserve(2 + password.size());
-  request.append(1, kHash).append("\n").append(password);
-  ChildAnswer child = ask_child(executable_, request);
-  if (child.answer && child.answer->starts_with("$argon2id$")) return std::move(*child.answer);
-  warn_fallback(child.answer ? "malformed answer" : child.failure);
-  return hash_password(password);
-}
-
-PasswordCheck PasswordHashing::verify(std::string_view password,
-                                      std::string_view stored_hash) const {
-  // A newline would end the stored hash early in the request; no valid hash holds one.
-  if (executable_.empty() || stored_hash.find('\n') != std::string_view::npos)
-    return verify_password(password, stored_hash);
-  std::string request;
-  Wiped wipe{request};
-  request.reserve(3 + stored_hash.size() + password.size());
-  request.append(1, kVerify).append("\n").append(stored_hash).append("\n").append(password);
-  ChildAnswer child = ask_child(executable_, request);
-  const std::string& a = child.answer.value_or("");
-  if (a.size() == 2 && (a[0] == '0' || a[0] == '1') && (a[1] == '0' || a[1] == '1'))
-    return PasswordCheck{a[0] == '1', a[1] == '1'};
-  warn_fallback(child.answer ? "malformed answer" : child.failure);
-  return verify_password(password, stored_hash);
-}
-
-namespace {
 
 // The child's answer to one request, or nullopt for a malformed request.
 std::optional<std::string> answer_request(std::string_view r) {
@@ -167,6 +149,49 @@ std::optional<std::string> answer_request(std::string_view r) {
 
 }  // namespace
 
+void PasswordHashing::fall_back(const std::string& why) const {
+  // Said once: a platform that cannot start processes should not log a line per login.
+  if (fallbacks_.fetch_add(1) == 0)
+    spdlog::warn("passwords are hashed inside the platform: no child process ({})", why);
+}
+
+std::string PasswordHashing::hash(std::string_view password) const {
+  if (executable_.empty()) return hash_password(password);
+  std::string request;
+  Wiped wipe{request};
+  request.reserve(2 + password.size());
+  request.append(1, kHash).append("\n").append(password);
+  std::string why;
+  if (std::optional<std::string> answer = ask_child(executable_, request, why)) {
+    // A truncated or foreign answer stored as the hash would lock the account out for good.
+    if (!is_current_hash(*answer))
+      throw std::runtime_error("the password worker's answer is not a hash");
+    return std::move(*answer);
+  }
+  fall_back(why);
+  return hash_password(password);
+}
+
+PasswordCheck PasswordHashing::verify(std::string_view password,
+                                      std::string_view stored_hash) const {
+  // A newline would end the stored hash early in the request; no valid hash holds one.
+  if (executable_.empty() || stored_hash.find('\n') != std::string_view::npos)
+    return verify_password(password, stored_hash);
+  std::string request;
+  Wiped wipe{request};
+  request.reserve(3 + stored_hash.size() + password.size());
+  request.append(1, kVerify).append("\n").append(stored_hash).append("\n").append(password);
+  std::string why;
+  if (std::optional<std::string> answer = ask_child(executable_, request, why)) {
+    const std::string& a = *answer;
+    if (a.size() != 2 || (a[0] != '0' && a[0] != '1') || (a[1] != '0' && a[1] != '1'))
+      throw std::runtime_error("the password worker's answer is malformed");
+    return PasswordCheck{a[0] == '1', a[1] == '1'};
+  }
+  fall_back(why);
+  return verify_password(password, stored_hash);
+}
+
 int run_password_worker(int in_fd, int out_fd) {
   std::optional<std::string> request =
       read_to_end(in_fd, kMaxRequest, std::chrono::steady_clock::now() + kChildDeadline);
@@ -174,11 +199,17 @@ int run_password_worker(int in_fd, int out_fd) {
   Wiped wipe{*request};
   try {
     const std::optional<std::string> answer = answer_request(*request);
-    return answer && write_all(out_fd, *answer, /*to_socket=*/false) ? 0 : 1;
+    return answer && write_all(out_fd, *answer) ? 0 : 1;
   } catch (const std::exception& e) {  // out of memory for the hash
     std::fprintf(stderr, "password-worker: %s\n", e.what());
     return 1;
   }
+}
+
+int password_worker_main() {
+  ::prctl(PR_SET_NAME, "blazeiot-passwd");  // `ps -e` and `top` would show "exe"
+  ::prctl(PR_SET_DUMPABLE, 0);              // no core dump or ptrace of a process with a password
+  return run_password_worker(STDIN_FILENO, STDOUT_FILENO);
 }
 
 }  // namespace blazeiot

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "core/fd_io.hpp"
 #include "domain/semver.hpp"
 #include "auth/sodium_init.hpp"
 
@@ -33,17 +34,7 @@ IncomingFile& IncomingFile::operator=(IncomingFile&& other) noexcept {
 
 IncomingFile::~IncomingFile() { discard(); }
 
-bool IncomingFile::write(std::string_view bytes) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
+bool IncomingFile::write(std::string_view bytes) { return write_all(fd_, bytes); }
 
 void IncomingFile::release() {
   if (fd_ >= 0) ::close(fd_);

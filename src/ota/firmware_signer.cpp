@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "auth/sodium_init.hpp"
+#include "core/fd_io.hpp"
 
 namespace blazeiot {
 
@@ -51,32 +52,6 @@ bool from_base64(std::string_view text, unsigned char* out, std::size_t size) {
          end == text.data() + text.size() && len == size;
 }
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
-
-bool write_all(int fd, const unsigned char* data, std::size_t size) {
-  while (size > 0) {
-    const ssize_t n = ::write(fd, data, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
 // Writes `target` so that it either keeps its old content or has all of the new one: a
 // temporary file in the same directory with `mode`, flushed, then renamed over the target.
 void write_file_atomically(const fs::path& target, const unsigned char* data, std::size_t size,
@@ -89,10 +64,10 @@ void write_file_atomically(const fs::path& target, const unsigned char* data, st
 
   // Created with `mode` from the start (never briefly world-readable); fchmod because the
   // umask could only have narrowed it, and the public key should be readable as stated.
-  Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+  UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
   if (fd.get() < 0)
     throw std::runtime_error("cannot create " + temp.string() + ": " + errno_text(errno));
-  const bool ok = ::fchmod(fd.get(), mode) == 0 && write_all(fd.get(), data, size) &&
+  const bool ok = ::fchmod(fd.get(), mode) == 0 && write_all(fd.get(), std::string_view(reinterpret_cast<const char*>(data), size)) &&
                   ::fsync(fd.get()) == 0 && ::close(fd.release()) == 0 &&
                   ::rename(temp.c_str(), target.c_str()) == 0;
   if (!ok) {
@@ -102,7 +77,7 @@ void write_file_atomically(const fs::path& target, const unsigned char* data, st
   }
   // Make the rename itself durable: losing the key after firmware was signed with it would
   // strand every device that trusts it.
-  Fd dir(::open(target.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd dir(::open(target.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dir.get() >= 0) ::fsync(dir.get());
 }
 
@@ -117,7 +92,7 @@ FirmwareSigner FirmwareSigner::load_or_create(const fs::path& dir) {
   FirmwareSigner signer;
 
   // The checks use the opened descriptor, so they are about the file actually read.
-  Fd fd(::open(key_path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(key_path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0 && errno != ENOENT)
     throw std::runtime_error("cannot open the OTA signing key " + key_path.string() + ": " +
                              errno_text(errno));

@@ -385,11 +385,15 @@ def test_passwords_are_hashed_in_a_child_process(shared):
     """Argon2id's 64 MiB, which libsodium faults in all at once while holding the address-space
     lock, belong to a short-lived child: the platform's peak memory does not grow by them at a
     login or a password change, and no child is left behind."""
+    r = shared.api('POST', '/api/users', token=shared.admin_token,
+                   json={'username': 'hashing1', 'email': 'hashing1@example.com',
+                         'password': 'hashing-pass-1', 'role': 'viewer'})
+    assert r.status_code == 201, r.text
     with open(f'/proc/{shared.pid}/clear_refs', 'w') as f:
         f.write('5')  # the peak (VmHWM) starts again from the current size
     rss_before = status_kb(shared.pid, 'VmRSS')
-    token = shared.login('viewer1', 'viewer-pass-1')
-    for current, new in (('viewer-pass-1', 'viewer-pass-2'), ('viewer-pass-2', 'viewer-pass-1')):
+    token = shared.login('hashing1', 'hashing-pass-1')
+    for current, new in (('hashing-pass-1', 'hashing-pass-2'), ('hashing-pass-2', 'hashing-pass-1')):
         r = shared.api('PUT', '/api/auth/password', token=token,
                        json={'current_password': current, 'new_password': new})
         assert r.status_code == 200, r.text

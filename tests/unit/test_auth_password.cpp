@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <stdexcept>
 
 #include "auth/password_hasher.hpp"
 #include "auth/password_process.hpp"
@@ -66,6 +67,8 @@ TEST(Password, Argon2idWithWeakerCostsIsRehashed) {
   EXPECT_TRUE(check.ok);
   EXPECT_TRUE(check.needs_rehash);
   EXPECT_FALSE(verify_password(pw, hash_password(pw)).needs_rehash);
+  EXPECT_FALSE(is_current_hash(weak));
+  EXPECT_TRUE(is_current_hash(hash_password(pw)));
 }
 
 TEST(Password, HashingTakesInteractiveTime) {
@@ -85,7 +88,7 @@ TEST(PasswordChild, HashesAndVerifiesInTheRealBinary) {
   // Newlines and NUL bytes are part of the password, not of the request's framing.
   const std::string pw("line one\nline two\0after nul", 28);
   const std::string hash = child.hash(pw);
-  ASSERT_TRUE(hash.starts_with("$argon2id$")) << hash;
+  ASSERT_TRUE(is_current_hash(hash)) << hash;
   EXPECT_TRUE(verify_password(pw, hash).ok);  // the same hash as in-process
   EXPECT_FALSE(verify_password(pw.substr(0, 8), hash).ok);
   const PasswordCheck good = child.verify(pw, hash);
@@ -96,30 +99,53 @@ TEST(PasswordChild, HashesAndVerifiesInTheRealBinary) {
   const PasswordCheck legacy = child.verify("legacy-pass-123", kBcrypt2b);
   EXPECT_TRUE(legacy.ok);
   EXPECT_TRUE(legacy.needs_rehash);
+  EXPECT_EQ(child.fallbacks(), 0u);  // every answer above came from the child
 }
 
-// A stand-in child whose answer differs from the truth shows that the answer is the child's.
-TEST(PasswordChild, UsesTheChildsAnswer) {
+// A stand-in for the child: a script that reads the request and prints `answer`.
+struct FakeWorker {
+  explicit FakeWorker(const std::string& answer) {
+    std::ofstream(path) << "#!/bin/sh\ncat >/dev/null\nprintf '%s' '" << answer << "'\n";
+    EXPECT_EQ(::chmod(path.c_str(), 0700), 0);
+  }
   testing::TempDir dir;
-  const std::string script = (dir.path() / "worker.sh").string();
-  std::ofstream(script) << "#!/bin/sh\ncat >/dev/null\nprintf 11\n";
-  ASSERT_EQ(::chmod(script.c_str(), 0700), 0);
-  const PasswordCheck check = PasswordHashing(script).verify("wrong", hash_password("right"));
+  std::string path = (dir.path() / "worker.sh").string();
+};
+
+// An answer that differs from the truth shows that the answer is the child's.
+TEST(PasswordChild, UsesTheChildsAnswer) {
+  FakeWorker worker("11");
+  const PasswordHashing hashing(worker.path);
+  const PasswordCheck check = hashing.verify("wrong", hash_password("right"));
   EXPECT_TRUE(check.ok);
   EXPECT_TRUE(check.needs_rehash);
+  EXPECT_EQ(hashing.fallbacks(), 0u);
 }
 
-// No child, a failing child or a garbled answer: the work is done in-process, never refused
-// and never answered with what the child printed.
-TEST(PasswordChild, FallsBackToThisProcess) {
+// No child can be started: the work is done in this process, never refused.
+TEST(PasswordChild, HashesInThisProcessWhenNoChildStarts) {
+  const PasswordHashing hashing("/nonexistent/blazeiot");
   const std::string hash = hash_password("right");
-  for (const char* exe : {"/nonexistent/blazeiot", "/bin/false", "/bin/cat"}) {
-    const PasswordHashing broken(exe);
-    EXPECT_TRUE(broken.verify("right", hash).ok) << exe;
-    EXPECT_FALSE(broken.verify("wrong", hash).ok) << exe;
-    const std::string made = broken.hash("fresh");
-    EXPECT_TRUE(made.starts_with("$argon2id$")) << exe;
-    EXPECT_TRUE(verify_password("fresh", made).ok) << exe;
+  EXPECT_TRUE(hashing.verify("right", hash).ok);
+  EXPECT_FALSE(hashing.verify("wrong", hash).ok);
+  const std::string made = hashing.hash("fresh");
+  EXPECT_TRUE(is_current_hash(made));
+  EXPECT_TRUE(verify_password("fresh", made).ok);
+  EXPECT_EQ(hashing.fallbacks(), 3u);
+}
+
+// A child that fails, or answers what is not an answer, fails the call: nothing it printed
+// is taken for a verdict or stored as a hash, and the 64 MiB are not spent here instead.
+TEST(PasswordChild, AFailedChildFailsTheCall) {
+  const std::string hash = hash_password("right");
+  FakeWorker truncated("$argon2id$v=19$m=65536");
+  FakeWorker chatty("yes");
+  for (const std::string& exe : {std::string("/bin/false"), std::string("/bin/cat"),
+                                 truncated.path, chatty.path}) {
+    const PasswordHashing hashing(exe);
+    EXPECT_THROW(hashing.hash("fresh"), std::runtime_error) << exe;
+    EXPECT_THROW(hashing.verify("right", hash), std::runtime_error) << exe;
+    EXPECT_EQ(hashing.fallbacks(), 0u) << exe;
   }
 }
 

@@ -74,8 +74,9 @@ struct ApiFixture {
     storage = std::make_unique<SqliteStorage>(config.sqlite_path);
     storage->migrate();
     services = std::make_unique<PlatformServices>(PlatformServices{
-        config, clock, *storage, log, events, ingest, publisher, clock.now_ms() - 5000,
-        passwords, leadership});
+        .config = config, .clock = clock, .storage = *storage, .log = log, .events = events,
+        .ingest = ingest, .mqtt = publisher, .started_at = clock.now_ms() - 5000,
+        .passwords = passwords, .leadership = leadership});
     admin_id = add_user("admin", "admin-pass-1", "admin");
     viewer_id = add_user("viewer", "viewer-pass-1", "viewer");
     app = std::make_unique<ApiApp>(*services, std::string(48, 'k') + "secret-for-tests");

@@ -32,13 +32,13 @@ class SqliteCheckpointer {
   // must not each start a pass, with its two fdatasync calls, for a few pages.
   static constexpr int kSignalPages = 1000;
   static constexpr int kPassPages = 500;
-  // The writer checkpoints itself from this many (32 MB with 4 KiB pages). While commits
-  // keep coming every few milliseconds the thread's passes never catch up completely, so the
-  // WAL only starts over when it reaches this size and the writer copies the rest itself:
-  // 3-6 ms during which no commit happens. A live stream of 5,000 msg/s writes ~11,000 WAL
-  // pages a second (each commit rewrites every index page it touches); at 2,000 pages that
-  // pause came five times a second and showed in the stream's 99th percentile, at 8,000 it
-  // comes about once a second.
+  // The writer checkpoints itself from this many (32 MB with 4 KiB pages; the WAL file keeps
+  // that size on disk until the database closes). While commits keep coming every few
+  // milliseconds the thread's passes never catch up completely, so the WAL only starts over
+  // when it reaches this size and the writer copies the rest itself, with two fdatasync
+  // calls: 2-7 ms without a commit, more when the disk is slow to sync. A live stream of
+  // 5,000 msg/s writes ~11,000 WAL pages a second (each commit rewrites every index page it
+  // touches): at 2,000 pages that pause came five times a second, at 8,000 about once.
   static constexpr int kWriterPages = 8000;
 
   // Takes over checkpointing for `writer` (its WAL hook); `path` is the database file.
