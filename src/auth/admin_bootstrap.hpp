@@ -22,9 +22,9 @@ void check_production_safety(const Config& config);
 
 // The platform's first start: when no user exists, creates ADMIN_USERNAME / ADMIN_PASSWORD /
 // ADMIN_EMAIL as an admin on a thread of its own, so that hashing its password (Argon2id with
-// 64 MiB, 0.1-0.5 s on a small machine) does not hold up ingest and the API. `passwords` must outlive this object.
+// 64 MiB, 0.1-0.5 s on a small machine) does not hold up ingest and the API.
 // A login waits for it, so the account is there for the first login as before. The
-// destructor waits for the thread.
+// destructor waits for the thread; `passwords` must outlive this object.
 class DefaultAdminCreation {
  public:
   DefaultAdminCreation(Storage& storage, const PasswordHashing& passwords, const Config& config,
