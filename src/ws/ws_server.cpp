@@ -14,6 +14,7 @@
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <spdlog/spdlog.h>
 #include <unordered_map>
@@ -111,6 +112,7 @@ struct WsServer::State {
   JwtCodec jwt;
   std::mutex mutex;
   std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions;
+  std::condition_variable session_ended;  // notified when `sessions` shrinks
   bool stopping = false;
 };
 
@@ -226,6 +228,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       std::lock_guard lock(s.mutex);
       s.sessions.erase(this);
     }
+    s.session_ended.notify_all();
     spdlog::info("[ws] client {} disconnected", client_->id());
   }
 
@@ -418,6 +421,12 @@ void WsServer::stop() {
       if (auto s = weak.lock()) live.push_back(std::move(s));
   }
   for (auto& s : live) s->shutdown();
+  live.clear();
+  // The platform stops its network threads soon after this returns: wait, for a bounded time,
+  // until the sessions have sent their close frames and seen the answers, so that clients get
+  // 1001 rather than a dropped connection (1006) and can tell a restart from a failure.
+  std::unique_lock lock(state_->mutex);
+  state_->session_ended.wait_for(lock, kCloseWait, [this] { return state_->sessions.empty(); });
 }
 
 std::size_t WsServer::connections() const { return state_->hub.connections(); }

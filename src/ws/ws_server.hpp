@@ -2,6 +2,7 @@
 // The live stream at /ws: authenticates the upgrade (?token=, Authorization: Bearer, or the
 // Sec-WebSocket-Protocol pair "access_token, <JWT>"), runs one session per client, and closes
 // every session on shutdown.
+#include <chrono>
 #include <memory>
 
 #include "app/platform_services.hpp"
@@ -29,8 +30,10 @@ class WsServer {
 
   // Registers the /ws upgrade handler with the HTTP server.
   void install(HttpServer& http);
-  // Closes every session with 1001 (going away).
+  // Closes every session with 1001 (going away); returns once they are closed, or after
+  // kCloseWait. Call it off the network threads, which the closing needs.
   void stop();
+  static constexpr std::chrono::milliseconds kCloseWait{1500};
   std::size_t connections() const;
 
   struct State;
