@@ -67,7 +67,8 @@ void write_file_atomically(const fs::path& target, const unsigned char* data, st
   UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
   if (fd.get() < 0)
     throw std::runtime_error("cannot create " + temp.string() + ": " + errno_text(errno));
-  const bool ok = ::fchmod(fd.get(), mode) == 0 && write_all(fd.get(), std::string_view(reinterpret_cast<const char*>(data), size)) &&
+  const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  const bool ok = ::fchmod(fd.get(), mode) == 0 && write_all(fd.get(), bytes) &&
                   ::fsync(fd.get()) == 0 && ::close(fd.release()) == 0 &&
                   ::rename(temp.c_str(), target.c_str()) == 0;
   if (!ok) {

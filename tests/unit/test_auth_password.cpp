@@ -11,6 +11,7 @@
 
 #include "auth/password_hasher.hpp"
 #include "auth/password_process.hpp"
+#include "core/fd_io.hpp"
 #include "test_http_support.hpp"
 
 namespace blazeiot {
@@ -153,22 +154,16 @@ TEST(PasswordChild, AFailedChildFailsTheCall) {
 int run_worker(const std::string& request, std::string* answer = nullptr) {
   int sv[2];
   EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  UniqueFd ours(sv[0]);
+  UniqueFd theirs(sv[1]);
   // Written in full before the worker reads: the socket buffer holds more than the limit.
-  const char* p = request.data();
-  std::size_t left = request.size();
-  while (left > 0) {
-    ssize_t n = ::write(sv[0], p, left);
-    if (n <= 0) break;
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
-  ::shutdown(sv[0], SHUT_WR);
-  const int rc = run_password_worker(sv[1], sv[1]);
-  ::close(sv[1]);
-  char buf[256];
-  ssize_t n = ::read(sv[0], buf, sizeof buf);
-  if (answer) answer->assign(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
-  ::close(sv[0]);
+  EXPECT_TRUE(write_all(ours.get(), request, /*to_socket=*/true));
+  ::shutdown(ours.get(), SHUT_WR);
+  const int rc = run_password_worker(theirs.get(), theirs.get());
+  theirs.reset();
+  const auto reply =
+      read_to_end(ours.get(), 256, std::chrono::steady_clock::now() + std::chrono::seconds(5));
+  if (answer) *answer = reply.value_or("");
   return rc;
 }
 
