@@ -29,15 +29,19 @@ class SqliteReadingInserter {
   void insert(std::span<const Reading> readings);
 
  private:
-  // The order to insert in: readings grouped by source, each group in span order.
+  // The order to insert in: readings grouped by source, each group in span order, the
+  // groups of one gateway together.
   const std::vector<std::uint32_t>& grouped_by_source(std::span<const Reading> readings);
 
   SqliteStatement chunk_;   // kRowsPerStatement rows
   SqliteStatement single_;  // the rest of a batch, one row at a time
   // Reused between batches (the writer is one thread).
   std::unordered_map<std::string_view, std::uint32_t> group_of_source_;
+  std::unordered_map<std::string_view, std::uint32_t> rank_of_gateway_;
   std::vector<std::uint32_t> group_;
   std::vector<std::uint32_t> group_start_;
+  std::vector<std::uint32_t> group_rank_;  // groups are inserted in rank order
+  std::vector<std::uint32_t> group_order_;
   std::vector<std::uint32_t> order_;
 };
 
