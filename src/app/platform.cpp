@@ -15,6 +15,7 @@
 
 #include "app/banner.hpp"
 #include "auth/admin_bootstrap.hpp"
+#include "core/free_space.hpp"
 #include "cluster/batch_announcer.hpp"
 #include "cluster/cluster_link.hpp"
 #include "cluster/leadership.hpp"
@@ -136,6 +137,13 @@ int serve(const Config& config) {
   ingest_options.offline_timeout_ms = config.device_offline_timeout_s * 1000LL;
   ingest_options.leadership = leadership.get();
   ingest_options.shared_presence = clustered;
+  if (storage->kind() == "sqlite") {
+    // PostgreSQL keeps its data on its own server, which watches its own disk.
+    std::string db_dir = std::filesystem::path(config.sqlite_path).parent_path().string();
+    if (db_dir.empty()) db_dir = ".";
+    ingest_options.min_free_disk = config.min_free_disk_mb * 1024 * 1024;
+    ingest_options.free_disk = [db_dir] { return free_space(db_dir); };
+  }
   IngestService ingest(ingest_strand, storage->telemetry(), events, clock, ingest_options);
   FileAndTableLog log(clock, [&ingest](LogEntry e) { ingest.add_log(std::move(e)); });
   ingest.start();

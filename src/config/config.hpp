@@ -77,6 +77,10 @@ struct Config {
   int ota_link_ttl_s = 24 * 3600;      // validity of signed firmware download links
   int command_timeout_s = 5 * 60;      // a command without an answer expires
 
+  // Ingest stops reading from the broker below this much free space where the SQLite
+  // database is (0: no check).
+  std::uint64_t min_free_disk_mb = 256;
+
   std::size_t ws_max_connections = 5000;
   std::size_t ws_send_buffer = 1024 * 1024;  // per client; past it a slow client is dropped
 };

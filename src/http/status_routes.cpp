@@ -27,7 +27,7 @@ ApiResult status(ApiContext& ctx, ApiRequest& req) {
   json::object data{
       {"system", "BlazeIoT Solutions Platform"},
       {"version", BLAZEIOT_VERSION},
-      {"status", ingest.broker_connected ? "operational" : "degraded"},
+      {"status", ingest.broker_connected && !ingest.paused_for_disk ? "operational" : "degraded"},
       {"environment", ctx.services.config.node_env},
       {"timestamp", format_iso8601(req.now)},
       {"uptime", uptime_s(ctx, req.now)},
@@ -44,9 +44,13 @@ ApiResult status(ApiContext& ctx, ApiRequest& req) {
                               {"messages_rejected", ingest.messages_rejected},
                               {"readings_stored", ingest.readings_stored},
                               {"messages_per_second", ingest.messages_per_second},
-                              {"backlog", ingest.backlog}}},
+                              {"backlog", ingest.backlog},
+                              {"paused_for_disk", ingest.paused_for_disk}}},
       {"database", json::object{{"type", ctx.services.storage.kind()},
-                                {"size_bytes", ctx.services.storage.size_bytes()}}},
+                                {"size_bytes", ctx.services.storage.size_bytes()},
+                                {"free_bytes", ingest.disk_free_bytes
+                                                   ? json::value(*ingest.disk_free_bytes)
+                                                   : json::value(nullptr)}}},
   };
   return item_result(std::move(data));
 }

@@ -36,6 +36,7 @@ IngestService::IngestService(asio::any_io_executor strand, TelemetryStore& store
       options_(options),
       committer_(store),
       presence_(options.offline_timeout_ms),
+      disk_(options.min_free_disk, options.free_disk),
       tick_timer_(strand_),
       retry_timer_(strand_),
       spacing_timer_(strand_),
@@ -49,6 +50,7 @@ void IngestService::start() {
     presence_.load(PresenceKey{e.kind, e.id, e.gateway_id}, e.status, e.last_seen, now);
   last_summary_ = now;
   asio::post(strand_, [this] {
+    check_disk(clock_.now_ms());
     refresh_online_counts();
     schedule_tick();
   });
@@ -273,7 +275,7 @@ void IngestService::move_readings_into_events(Pending& done) {
 void IngestService::update_pause() {
   if (!client_) return;
   std::size_t backlog = backlog_.load();
-  bool pause = stopping_ || backlog >= options_.high_water ||
+  bool pause = stopping_ || disk_.low() || backlog >= options_.high_water ||
                (paused_ && backlog > options_.low_water);
   if (pause != paused_) {
     paused_ = pause;
@@ -330,8 +332,32 @@ void IngestService::tick() {
     auto [t0, n0] = rate_samples_.front();
     if (now > t0) rate_ = static_cast<double>(received_.load() - n0) * 1000.0 / double(now - t0);
   }
+  check_disk(now);
   refresh_online_counts();
   maybe_commit();
+}
+
+// Messages already received are still committed (the minimum leaves room for them); only
+// reading more waits.
+void IngestService::check_disk(EpochMs now) {
+  const DiskSpaceWatch::Change change = disk_.check();
+  if (auto free = disk_.last_free()) disk_free_ = static_cast<std::int64_t>(*free);
+  if (change == DiskSpaceWatch::Change::none) return;
+  disk_low_ = disk_.low();
+  auto mb = [](std::uint64_t bytes) { return std::to_string(bytes / (1024 * 1024)) + " MB"; };
+  const std::uint64_t free = disk_.last_free().value_or(0);
+  if (change == DiskSpaceWatch::Change::became_low) {
+    add_log_now({0, "system", "error", "ingest",
+                 "ingest paused: " + mb(free) + " free where the database is, below " +
+                     "MIN_FREE_DISK_MB (" + mb(disk_.min_free()) +
+                     "); the broker keeps the messages until " + mb(disk_.resume_at()) +
+                     " are free",
+                 "{}", now});
+  } else {
+    add_log_now({0, "system", "info", "ingest",
+                 "ingest resumed: " + mb(free) + " free where the database is", "{}", now});
+  }
+  update_pause();
 }
 
 void IngestService::refresh_online_counts() {
@@ -349,6 +375,9 @@ IngestSnapshot IngestService::ingest_snapshot() const {
   s.readings_stored = stored_.load();
   s.messages_per_second = rate_.load();
   s.backlog = backlog_.load();
+  s.paused_for_disk = disk_low_.load();
+  if (std::int64_t free = disk_free_.load(); free >= 0)
+    s.disk_free_bytes = static_cast<std::uint64_t>(free);
   return s;
 }
 

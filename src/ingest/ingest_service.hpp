@@ -15,6 +15,7 @@
 #include "domain/event_bus.hpp"
 #include "domain/presence_tracker.hpp"
 #include "ingest/batch_committer.hpp"
+#include "ingest/disk_space_watch.hpp"
 #include "ingest/ingest_status.hpp"
 #include "ingest/message_parser.hpp"
 #include "ingest/mqtt_client.hpp"
@@ -41,6 +42,10 @@ struct IngestOptions {
   // Several instances: what the others commit arrives through on_remote_commit(), and
   // timeouts wait until that view is complete (on_remote_resync()).
   bool shared_presence = false;
+  // Stop reading from the broker (it keeps the messages) while the database's filesystem
+  // has less than this many bytes free; 0: no check. free_disk says how much it has.
+  std::uint64_t min_free_disk = 0;
+  DiskSpaceWatch::Probe free_disk;
 };
 
 class IngestService final : public IngestStatusSource {
@@ -100,6 +105,7 @@ class IngestService final : public IngestStatusSource {
   void tick();
   void schedule_tick();
   void refresh_online_counts();
+  void check_disk(EpochMs now);
   bool may_expire() const;
 
   boost::asio::any_io_executor strand_;
@@ -110,6 +116,7 @@ class IngestService final : public IngestStatusSource {
   BatchCommitter committer_;
   PresenceTracker presence_;
   RejectionSummary rejections_;
+  DiskSpaceWatch disk_;
   std::shared_ptr<MqttClient> client_;
   boost::asio::steady_timer tick_timer_;
   boost::asio::steady_timer retry_timer_;
@@ -136,6 +143,8 @@ class IngestService final : public IngestStatusSource {
   std::atomic<std::uint64_t> stored_{0};
   std::atomic<std::uint64_t> backlog_{0};
   std::atomic<double> rate_{0};
+  std::atomic<bool> disk_low_{false};
+  std::atomic<std::int64_t> disk_free_{-1};  // -1: not known
   std::atomic<std::size_t> online_[3] = {0, 0, 0};
 };
 

@@ -1,6 +1,7 @@
 #pragma once
 // What the ingest side reports to /api/status and the start-up banner.
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace blazeiot {
@@ -14,6 +15,8 @@ struct IngestSnapshot {
   std::uint64_t readings_stored = 0;
   double messages_per_second = 0;  // over the last few seconds
   std::uint64_t backlog = 0;       // received, not yet committed
+  bool paused_for_disk = false;    // too little disk space: not reading from the broker
+  std::optional<std::uint64_t> disk_free_bytes;  // where the database is, when checked
 };
 
 class IngestStatusSource {

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sodium.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -11,6 +10,7 @@
 #include <stdexcept>
 
 #include "core/fd_io.hpp"
+#include "core/free_space.hpp"
 #include "domain/semver.hpp"
 #include "auth/sodium_init.hpp"
 
@@ -108,9 +108,7 @@ IncomingFile FirmwareRegistry::create_incoming() {
 }
 
 std::uint64_t FirmwareRegistry::free_space() const {
-  struct statvfs s {};
-  if (::statvfs(upload_dir_.c_str(), &s) != 0) return 0;
-  return static_cast<std::uint64_t>(s.f_bavail) * s.f_frsize;
+  return blazeiot::free_space(upload_dir_.string()).value_or(0);
 }
 
 FirmwareRegistry::AddResult FirmwareRegistry::add(IncomingFile file, const FirmwareFields& f) {

@@ -54,6 +54,9 @@ TEST(Config, BadValuesNameTheVariable) {
   EXPECT_NE(message_for({{"DB_TYPE", "oracle"}}).find("DB_TYPE"), std::string::npos);
   EXPECT_NE(message_for({{"MQTT_TLS", "maybe"}, {"MQTT_HOST", "h"}}).find("MQTT_TLS"), std::string::npos);
   EXPECT_NE(message_for({{"TLS_CERT", "a.pem"}}).find("TLS_KEY"), std::string::npos);
+  EXPECT_NE(message_for({{"MIN_FREE_DISK_MB", "-5"}}).find("MIN_FREE_DISK_MB"), std::string::npos);
+  EXPECT_EQ(load_config({}, {}, {}).min_free_disk_mb, 256u);
+  EXPECT_EQ(load_config({}, {{"MIN_FREE_DISK_MB", "0"}}, {}).min_free_disk_mb, 0u);
 }
 
 TEST(Dotenv, ParsesQuotesCommentsAndExport) {

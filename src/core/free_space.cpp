@@ -1,0 +1,13 @@
+#include "core/free_space.hpp"
+
+#include <sys/statvfs.h>
+
+namespace blazeiot {
+
+std::optional<std::uint64_t> free_space(const std::string& path) {
+  struct statvfs s {};
+  if (::statvfs(path.c_str(), &s) != 0) return std::nullopt;
+  return static_cast<std::uint64_t>(s.f_bavail) * s.f_frsize;
+}
+
+}  // namespace blazeiot

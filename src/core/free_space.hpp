@@ -1,0 +1,13 @@
+#pragma once
+// How much the platform may still write on a filesystem.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace blazeiot {
+
+// Bytes an unprivileged process may still write on the filesystem that holds `path` (root's
+// reserved blocks do not count); nullopt when the filesystem cannot be asked.
+std::optional<std::uint64_t> free_space(const std::string& path);
+
+}  // namespace blazeiot
