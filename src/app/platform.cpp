@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "app/banner.hpp"
+#include "app/retention.hpp"
 #include "auth/admin_bootstrap.hpp"
 #include "core/free_space.hpp"
 #include "cluster/batch_announcer.hpp"
@@ -249,6 +250,10 @@ int serve(const Config& config) {
   http.start();
   ota.start();
   commands.start();
+  Retention retention(*storage, clock,
+                      RetentionPolicy{config.data_retention_days, config.log_retention_days},
+                      duty_leader, log);
+  retention.start();
   std::string scheme = config.tls_cert.empty() ? "http" : "https";
   std::string address = config.host + ":" + std::to_string(http.local_endpoint().port());
   banner.ok("HTTP server listening on " + scheme + "://" + address);

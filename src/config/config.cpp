@@ -186,6 +186,8 @@ const std::vector<ConfigVariable>& config_variables() {
       {"OTA_TIMEOUT", "seconds before an update without a final answer times out"},
       {"OTA_LINK_TTL", "seconds a signed firmware download link stays valid"},
       {"COMMAND_TIMEOUT", "seconds before an unanswered command expires"},
+      {"DATA_RETENTION_DAYS", "days readings are kept (0: forever)"},
+      {"LOG_RETENTION_DAYS", "days system log entries are kept in the database (0: forever)"},
       {"MIN_FREE_DISK_MB", "free MB below which ingest stops reading (SQLite; 0: no check)"},
       {"WS_MAX_CONNECTIONS", "WebSocket clients at once"},
       {"WS_SEND_BUFFER", "bytes queued per WebSocket client before it is dropped"},
@@ -262,6 +264,8 @@ Config load_config(const Values& dotenv, const Values& environment, const Values
   r.integer("OTA_TIMEOUT", c.ota_timeout_s, 1, 30 * 24 * 3600);
   r.integer("OTA_LINK_TTL", c.ota_link_ttl_s, 60, 365 * 24 * 3600);
   r.integer("COMMAND_TIMEOUT", c.command_timeout_s, 1, 7 * 24 * 3600);
+  r.integer("DATA_RETENTION_DAYS", c.data_retention_days, 0, 100 * 365);
+  r.integer("LOG_RETENTION_DAYS", c.log_retention_days, 0, 100 * 365);
   r.integer("MIN_FREE_DISK_MB", c.min_free_disk_mb, 0, 1LL << 30);
   r.integer("WS_MAX_CONNECTIONS", c.ws_max_connections, 1, 1'000'000);
   r.integer("WS_SEND_BUFFER", c.ws_send_buffer, 16 * 1024, 1LL << 30);

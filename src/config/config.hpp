@@ -80,6 +80,8 @@ struct Config {
   // Ingest stops reading from the broker below this much free space where the SQLite
   // database is (0: no check).
   std::uint64_t min_free_disk_mb = 256;
+  int data_retention_days = 0;  // readings older than this are deleted; 0: kept forever
+  int log_retention_days = 0;   // the same for the logs table
 
   std::size_t ws_max_connections = 5000;
   std::size_t ws_send_buffer = 1024 * 1024;  // per client; past it a slow client is dropped

@@ -24,6 +24,8 @@ class LogStore {
 
   virtual std::vector<LogEntry> find(const LogQuery& query) = 0;
   virtual std::int64_t count(const LogQuery& query) = 0;
+  // Retention, as ReadingStore::delete_older_than.
+  virtual std::int64_t delete_older_than(EpochMs before, int max_rows) = 0;
 };
 
 }  // namespace blazeiot

@@ -139,3 +139,43 @@ TYPED_TEST(QueryStoreTest, LogsFilterPageAndCount) {
     EXPECT_LE(e.timestamp, 1199);
   }
 }
+
+TYPED_TEST(QueryStoreTest, RetentionDeletesTheOldestInChunks) {
+  // 25 readings and 25 logs are older than 1250 (i = 0..24).
+  ReadingStore& readings = this->storage().readings();
+  EXPECT_EQ(readings.delete_older_than(1250, 10), 10);
+  EXPECT_EQ(readings.delete_older_than(1250, 10), 10);
+  EXPECT_EQ(readings.delete_older_than(1250, 10), 5);  // fewer than asked: none left
+  EXPECT_EQ(readings.delete_older_than(1250, 10), 0);
+  ReadingQuery all;
+  all.limit = 1000;
+  auto left = readings.find(all);
+  ASSERT_EQ(left.size(), 25u);
+  EXPECT_EQ(left.back().received_at, 1250);  // the cut-off itself is kept
+
+  LogStore& logs = this->storage().logs();
+  EXPECT_EQ(logs.delete_older_than(1250, 100), 25);
+  LogQuery every;
+  every.limit = 1000;
+  auto kept = logs.find(every);
+  ASSERT_EQ(kept.size(), 25u);
+  EXPECT_EQ(kept.back().timestamp, 1250);
+}
+
+TYPED_TEST(QueryStoreTest, RetentionReachesMonthsBack) {
+  // On PostgreSQL whole months go as partitions, the rest of a month row by row.
+  const EpochMs jan = 1705320000000;  // 2024-01-15
+  const EpochMs mar = 1710504000000;  // 2024-03-15
+  IngestBatch b;
+  for (int i = 0; i < 30; ++i)
+    b.readings.push_back(device_reading("Old", (i < 10 ? jan : mar) + i, std::nullopt));
+  this->storage().telemetry().apply(b);
+  ReadingQuery old;
+  old.source_id = "Old";
+  ASSERT_EQ(this->storage().readings().count(old), 30);
+  while (this->storage().readings().delete_older_than(mar + 15, 4) == 4) {
+  }
+  EXPECT_EQ(this->storage().readings().count(old), 15);  // mar + 15 .. mar + 29
+  ReadingQuery all;
+  EXPECT_EQ(this->storage().readings().count(all), 15);  // the fixture's 1970 ones went too
+}

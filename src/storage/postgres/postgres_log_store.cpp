@@ -49,4 +49,14 @@ std::int64_t PostgresLogStore::count(const LogQuery& query) {
   });
 }
 
+std::int64_t PostgresLogStore::delete_older_than(EpochMs before, int max_rows) {
+  return pool_.run([&](PgConnection& c) {
+    return c
+        .query("DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE timestamp < $1"
+               " ORDER BY timestamp LIMIT $2)",
+               PgParams().add(before).add(std::int64_t{max_rows}))
+        .affected();
+  });
+}
+
 }  // namespace blazeiot

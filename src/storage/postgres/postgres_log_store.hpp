@@ -9,6 +9,7 @@ class PostgresLogStore final : public LogStore {
   explicit PostgresLogStore(PgPool& pool) : pool_(pool) {}
   std::vector<LogEntry> find(const LogQuery& query) override;
   std::int64_t count(const LogQuery& query) override;
+  std::int64_t delete_older_than(EpochMs before, int max_rows) override;
 
  private:
   PgPool& pool_;

@@ -57,4 +57,17 @@ std::int64_t PostgresReadingStore::count(const ReadingQuery& query) {
   });
 }
 
+// Whole months go first, as a DROP of their partition (instant, no bloat); what is left of the
+// month `before` falls in is deleted row by row, oldest first.
+std::int64_t PostgresReadingStore::delete_older_than(EpochMs before, int max_rows) {
+  return pool_.run([&](PgConnection& c) {
+    c.query("SELECT sensor_data_drop_partitions_before($1)", PgParams().add(before));
+    return c
+        .query("DELETE FROM sensor_data WHERE (id, timestamp) IN (SELECT id, timestamp"
+               " FROM sensor_data WHERE timestamp < $1 ORDER BY timestamp LIMIT $2)",
+               PgParams().add(before).add(std::int64_t{max_rows}))
+        .affected();
+  });
+}
+
 }  // namespace blazeiot

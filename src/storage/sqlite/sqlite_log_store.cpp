@@ -1,5 +1,6 @@
 #include "storage/sqlite/sqlite_log_store.hpp"
 
+#include "storage/sqlite/sqlite_delete_oldest.hpp"
 #include "storage/sqlite/sqlite_where_clause.hpp"
 
 namespace blazeiot {
@@ -46,6 +47,10 @@ std::int64_t SqliteLogStore::count(const LogQuery& query) {
     where.bind(q);
     return q.step() ? q.column_int(0) : 0;
   });
+}
+
+std::int64_t SqliteLogStore::delete_older_than(EpochMs before, int max_rows) {
+  return sqlite_delete_oldest(db_, "logs", before, max_rows);
 }
 
 }  // namespace blazeiot

@@ -10,6 +10,7 @@ class SqliteLogStore final : public LogStore {
 
   std::vector<LogEntry> find(const LogQuery& query) override;
   std::int64_t count(const LogQuery& query) override;
+  std::int64_t delete_older_than(EpochMs before, int max_rows) override;
 
  private:
   SqliteDatabase& db_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "storage/sqlite/sqlite_delete_oldest.hpp"
 #include "storage/sqlite/sqlite_where_clause.hpp"
 
 namespace blazeiot {
@@ -57,6 +58,10 @@ std::int64_t SqliteReadingStore::count(const ReadingQuery& query) {
     where.bind(q);
     return q.step() ? q.column_int(0) : 0;
   });
+}
+
+std::int64_t SqliteReadingStore::delete_older_than(EpochMs before, int max_rows) {
+  return sqlite_delete_oldest(db_, "sensor_data", before, max_rows);
 }
 
 }  // namespace blazeiot
