@@ -65,7 +65,15 @@ CASES = [Case("SensorData", "sensor", 1), Case("BLEGatewayData", "ble", 1),
 # --- /proc -------------------------------------------------------------------------------
 
 def thread_label(pid, tid):
-    return "main" if tid == pid else f"thread {tid - pid}"
+    """The thread's name (the platform names its threads), else its offset from the pid."""
+    if tid == pid:
+        return "main"
+    try:
+        with open(f"/proc/{pid}/task/{tid}/comm") as f:
+            name = f.read().strip()
+    except OSError:
+        name = ""
+    return name if name and not name.startswith("blazeiot") else f"thread {tid - pid}"
 
 
 def thread_times(pid):

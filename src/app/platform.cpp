@@ -37,6 +37,7 @@
 #include "ingest/mqtt_client.hpp"
 #include "storage/postgres/postgres_storage.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
+#include "core/thread_name.hpp"
 
 namespace blazeiot {
 
@@ -288,6 +289,7 @@ int serve(const Config& config) {
         // HttpServer::stop() blocks until its connections are gone, which needs the io
         // threads running: call it from a thread of its own.
         stopper = std::thread([&] {
+          name_this_thread("shutdown");
           ota.stop();
           commands.stop();
           ws.stop();
@@ -307,7 +309,10 @@ int serve(const Config& config) {
   client->start();
   // Network threads: this one and one more (the machine class has two cores; the database
   // writer has its own thread). Joined however this function is left.
-  std::thread io_thread([&io] { io.run(); });
+  std::thread io_thread([&io] {
+    name_this_thread("network");
+    io.run();
+  });
   struct JoinOnExit {
     asio::io_context& io;
     std::thread& t;

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/iso_time.hpp"
+#include "core/thread_name.hpp"
 
 namespace blazeiot {
 
@@ -34,7 +35,11 @@ Retention::~Retention() {
 }
 
 void Retention::start() {
-  if (policy_.enabled()) thread_ = std::thread([this] { run(); });
+  if (!policy_.enabled()) return;
+  thread_ = std::thread([this] {
+    name_this_thread("retention");
+    run();
+  });
 }
 
 bool Retention::stopping() const {

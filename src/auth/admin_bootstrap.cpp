@@ -17,6 +17,7 @@
 #include "auth/password_process.hpp"
 #include "auth/sodium_init.hpp"
 #include "core/clock.hpp"
+#include "core/thread_name.hpp"
 
 namespace blazeiot {
 namespace {
@@ -157,6 +158,7 @@ DefaultAdminCreation::DefaultAdminCreation(Storage& storage, const PasswordHashi
   UserStore& users = storage.users();
   if (users.count() > 0) return;
   done_ = std::async(std::launch::async, [&users, &passwords, &config, &log] {
+            name_this_thread("admin-create");
             try {
               create_default_admin(users, passwords, config, log);
             } catch (const std::exception& e) {

@@ -7,6 +7,7 @@
 #include "cluster/batch_announcer.hpp"
 #include "cluster/pg_timed_query.hpp"
 #include "storage/postgres/pg_connection.hpp"
+#include "core/thread_name.hpp"
 
 namespace blazeiot {
 
@@ -16,7 +17,10 @@ PgEventListener::PgEventListener(std::string conninfo, PgEventListenerHandlers h
 PgEventListener::~PgEventListener() { stop(); }
 
 void PgEventListener::start() {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("pg-events");
+    run();
+  });
 }
 
 void PgEventListener::stop() {

@@ -4,6 +4,7 @@
 
 #include "cluster/pg_timed_query.hpp"
 #include "storage/postgres/pg_connection.hpp"
+#include "core/thread_name.hpp"
 
 namespace blazeiot {
 
@@ -24,7 +25,10 @@ PgLeadership::PgLeadership(std::string conninfo, std::function<void(bool)> on_ch
 PgLeadership::~PgLeadership() { stop(); }
 
 void PgLeadership::start() {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("pg-leadership");
+    run();
+  });
 }
 
 void PgLeadership::stop() {

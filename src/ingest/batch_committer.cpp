@@ -2,7 +2,13 @@
 
 #include <boost/asio/post.hpp>
 
+#include "core/thread_name.hpp"
+
 namespace blazeiot {
+
+BatchCommitter::BatchCommitter(TelemetryStore& store) : store_(store) {
+  boost::asio::post(pool_, [] { name_this_thread("ingest-writer"); });
+}
 
 void BatchCommitter::commit(std::shared_ptr<const IngestBatch> batch,
                             boost::asio::any_io_executor reply_to,

@@ -15,7 +15,7 @@ namespace blazeiot {
 
 class BatchCommitter {
  public:
-  explicit BatchCommitter(TelemetryStore& store) : store_(store) {}
+  explicit BatchCommitter(TelemetryStore& store);
   ~BatchCommitter() { pool_.join(); }
 
   // Applies the batch on the writer thread, then posts done(error) to `reply_to`

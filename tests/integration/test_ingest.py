@@ -1,5 +1,6 @@
 """MQTT ingest: what a device's or gateway's message turns into in the database."""
 import json
+import os
 
 import pytest
 
@@ -233,3 +234,12 @@ def test_ota_response_success_sets_firmware_version(broker, platform):
         assert len(readings(platform, device)) == 1
     finally:
         pub.close()
+
+
+def test_threads_carry_names_an_operator_can_read(platform):
+    """`top -H` and ps show which part of the platform is busy."""
+    names = set()
+    for tid in os.listdir(f'/proc/{platform.pid}/task'):
+        with open(f'/proc/{platform.pid}/task/{tid}/comm') as f:
+            names.add(f.read().strip())
+    assert {'blazeiot', 'network', 'ingest-writer', 'wal-checkpoint'} <= names, names

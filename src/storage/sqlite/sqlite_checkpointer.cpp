@@ -1,4 +1,5 @@
 #include "storage/sqlite/sqlite_checkpointer.hpp"
+#include "core/thread_name.hpp"
 
 namespace blazeiot {
 
@@ -56,6 +57,7 @@ void SqliteCheckpointer::pass(sqlite3* db, const char* schema) {
 }
 
 void SqliteCheckpointer::run() {
+  name_this_thread("wal-checkpoint");
   std::unique_lock lock(mutex_);
   for (;;) {
     wake_.wait(lock, [this] { return wanted_ || stopping_; });
