@@ -352,6 +352,16 @@ int serve(const Config& config) {
   banner.info("🔏 Firmware signing key (Ed25519): " + signer.public_key_base64());
   banner.info("📊 Database: " + storage->kind() +
               (storage->kind() == "sqlite" ? " (" + config.sqlite_path + ")" : ""));
+  auto kept = [](int days) { return days > 0 ? std::to_string(days) + " days" : "forever"; };
+  banner.info("🗂  Retention: readings " + kept(config.data_retention_days) + ", log entries " +
+              kept(config.log_retention_days));
+  if (ingest_options.free_disk) {
+    const auto free = ingest_options.free_disk();
+    if (free && *free < ingest_options.min_free_disk)
+      banner.warn("Only " + std::to_string(*free / (1024 * 1024)) +
+                  " MB free where the database is (MIN_FREE_DISK_MB=" +
+                  std::to_string(config.min_free_disk_mb) + "): ingest waits for space");
+  }
   banner.rule();
   if (banner.problems() == 0) {
     banner.ok("Platform ready! All systems operational.");
