@@ -290,6 +290,7 @@ int serve(const Config& config) {
         // threads running: call it from a thread of its own.
         stopper = std::thread([&] {
           name_this_thread("shutdown");
+          retention.stop();  // its last log line still goes into the drained batch
           ota.stop();
           commands.stop();
           ws.stop();
@@ -358,8 +359,7 @@ int serve(const Config& config) {
   if (ingest_options.free_disk) {
     const auto free = ingest_options.free_disk();
     if (free && *free < ingest_options.min_free_disk)
-      banner.warn("Only " + std::to_string(*free / (1024 * 1024)) +
-                  " MB free where the database is (MIN_FREE_DISK_MB=" +
+      banner.warn("Only " + mib_text(*free) + " free where the database is (MIN_FREE_DISK_MB=" +
                   std::to_string(config.min_free_disk_mb) + "): ingest waits for space");
   }
   banner.rule();
@@ -378,6 +378,7 @@ int serve(const Config& config) {
   io_thread.join();
   if (stopper.joinable()) stopper.join();
   // Their threads log; nothing may log after spdlog::shutdown().
+  retention.stop();
   if (cluster) cluster->stop();
   if (pg_leadership) pg_leadership->stop();
   first_account.wait();

@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "cluster/leadership.hpp"
@@ -30,26 +31,34 @@ class Retention {
   static constexpr int kChunkRows = 5000;
   static constexpr std::chrono::milliseconds kChunkPause{20};
   static constexpr std::chrono::minutes kPeriod{60};
+  // How often an instance that does not lead asks again, so a new leader starts soon.
+  static constexpr std::chrono::minutes kLeaderRecheck{1};
 
   Retention(Storage& storage, const Clock& clock, RetentionPolicy policy,
-            const Leadership& leadership, SystemLog& log);
-  ~Retention();  // stops: a round under way ends after its current chunk
+            const Leadership& leadership, SystemLog& log,
+            std::chrono::milliseconds first_round_after = std::chrono::seconds(2));
+  ~Retention();
   Retention(const Retention&) = delete;
   Retention& operator=(const Retention&) = delete;
 
   // Starts the thread (nothing happens without a policy).
   void start();
+  // Ends the thread: a round under way stops after its current chunk. Call it while the
+  // log can still be written (before ingest drains); idempotent.
+  void stop();
 
   struct Outcome {
-    std::int64_t readings = 0;
+    int periods = 0;  // whole periods dropped (PostgreSQL's months)
+    std::int64_t readings = 0;  // readings deleted row by row
     std::int64_t logs = 0;
   };
   // One round now, on the caller's thread: what it deleted.
   Outcome run_round();
 
  private:
+  using Chunk = std::int64_t (*)(Storage&, EpochMs, int);
   void run();
-  std::int64_t delete_all(std::int64_t (*chunk)(Storage&, EpochMs, int), EpochMs before);
+  std::int64_t delete_all(Chunk chunk, EpochMs before);
   bool stopping() const;
 
   Storage& storage_;
@@ -57,6 +66,7 @@ class Retention {
   const RetentionPolicy policy_;
   const Leadership& leadership_;
   SystemLog& log_;
+  const std::chrono::milliseconds first_round_after_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;

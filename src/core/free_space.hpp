@@ -10,4 +10,7 @@ namespace blazeiot {
 // reserved blocks do not count); nullopt when the filesystem cannot be asked.
 std::optional<std::uint64_t> free_space(const std::string& path);
 
+// "123 MiB": a size as log lines and the banner show it (rounded down).
+std::string mib_text(std::uint64_t bytes);
+
 }  // namespace blazeiot

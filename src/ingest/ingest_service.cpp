@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/free_space.hpp"
 #include "domain/log_file.hpp"
 
 namespace blazeiot {
@@ -341,21 +342,29 @@ void IngestService::tick() {
 // reading more waits.
 void IngestService::check_disk(EpochMs now) {
   const DiskSpaceWatch::Change change = disk_.check();
-  if (auto free = disk_.last_free()) disk_free_ = static_cast<std::int64_t>(*free);
+  const std::optional<std::uint64_t> free = disk_.last_free();
+  disk_free_ = free ? static_cast<std::int64_t>(*free) : -1;
+  if (options_.min_free_disk > 0 && !free && !disk_unreadable_reported_) {
+    // Ingest stays as it was (paused or not) until the figure can be read again.
+    add_log_now({0, "system", "warn", "ingest",
+                 "cannot read the free space where the database is; ingest stays " +
+                     std::string(disk_.low() ? "paused" : "running") + " until it can",
+                 "{}", now});
+  }
+  disk_unreadable_reported_ = options_.min_free_disk > 0 && !free;
   if (change == DiskSpaceWatch::Change::none) return;
   disk_low_ = disk_.low();
-  auto mb = [](std::uint64_t bytes) { return std::to_string(bytes / (1024 * 1024)) + " MB"; };
-  const std::uint64_t free = disk_.last_free().value_or(0);
   if (change == DiskSpaceWatch::Change::became_low) {
     add_log_now({0, "system", "error", "ingest",
-                 "ingest paused: " + mb(free) + " free where the database is, below " +
-                     "MIN_FREE_DISK_MB (" + mb(disk_.min_free()) +
-                     "); the broker keeps the messages until " + mb(disk_.resume_at()) +
+                 "ingest paused: " + mib_text(*free) + " free where the database is, below " +
+                     "MIN_FREE_DISK_MB (" + mib_text(disk_.min_free()) +
+                     "); the broker keeps the messages until " + mib_text(disk_.resume_at()) +
                      " are free",
                  "{}", now});
   } else {
     add_log_now({0, "system", "info", "ingest",
-                 "ingest resumed: " + mb(free) + " free where the database is", "{}", now});
+                 "ingest resumed: " + mib_text(*free) + " free where the database is", "{}",
+                 now});
   }
   update_pause();
 }

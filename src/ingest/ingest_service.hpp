@@ -122,6 +122,7 @@ class IngestService final : public IngestStatusSource {
   boost::asio::steady_timer retry_timer_;
   boost::asio::steady_timer spacing_timer_;
   bool spacing_armed_ = false;
+  bool disk_unreadable_reported_ = false;
   std::chrono::steady_clock::time_point last_commit_start_{};
 
   Pending pending_;

@@ -28,8 +28,11 @@ class ReadingStore {
   virtual std::vector<Reading> find(const ReadingQuery& query) = 0;
   // How many readings match, ignoring limit and offset.
   virtual std::int64_t count(const ReadingQuery& query) = 0;
-  // Retention: deletes up to max_rows of the oldest readings received before `before`, in
-  // one short transaction; returns how many went (fewer than max_rows: none are left).
+  // Retention, first step: where readings are stored in periods (PostgreSQL's monthly
+  // partitions), drops the periods that end before `before` at once; returns how many.
+  virtual int drop_periods_before(EpochMs before) = 0;
+  // Retention, then: deletes up to max_rows of the oldest readings received before `before`,
+  // in one short transaction; returns how many went (fewer than max_rows: none are left).
   virtual std::int64_t delete_older_than(EpochMs before, int max_rows) = 0;
 };
 

@@ -48,6 +48,7 @@ class RetentionTest : public ::testing::Test {
 TEST_F(RetentionTest, DeletesOnlyWhatIsOlderThanThePolicy) {
   Retention retention(storage, clock, RetentionPolicy{30, 90}, leader, log);
   Retention::Outcome out = retention.run_round();
+  EXPECT_EQ(out.periods, 0);  // SQLite has one table, no periods
   EXPECT_EQ(out.readings, 2 * Retention::kChunkRows + 17);
   EXPECT_EQ(out.logs, 1);
   EXPECT_EQ(readings_left(), 5);
@@ -79,8 +80,21 @@ TEST_F(RetentionTest, ZeroDaysKeepsEverything) {
   EXPECT_TRUE(log.entries.empty());
 }
 
+TEST_F(RetentionTest, AnInstanceThatDoesNotLeadDeletesNothing) {
+  struct Follower final : Leadership {
+    bool is_leader() const override { return false; }
+  } follower;
+  Retention retention(storage, clock, RetentionPolicy{1, 1}, follower, log,
+                      std::chrono::milliseconds(0));
+  retention.start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  retention.stop();
+  EXPECT_EQ(readings_left(), 2 * Retention::kChunkRows + 22);
+}
+
 TEST_F(RetentionTest, TheThreadRunsARoundSoonAfterStartAndStopsPromptly) {
-  auto retention = std::make_unique<Retention>(storage, clock, RetentionPolicy{1, 0}, leader, log);
+  auto retention = std::make_unique<Retention>(storage, clock, RetentionPolicy{1, 0}, leader, log,
+                                               std::chrono::milliseconds(0));
   retention->start();
   for (int i = 0; i < 200 && readings_left() != 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

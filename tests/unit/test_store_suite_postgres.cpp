@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <future>
 #include <thread>
 
@@ -103,6 +104,40 @@ TEST_F(PostgresStoreTest, OldReadingsAreDroppedAPartitionAtATime) {
   storage_->telemetry().apply(device_batch("d1", kNov2023 + 7));
   EXPECT_TRUE(partition_exists("sensor_data_2023_11"));
   EXPECT_EQ(storage_->readings().count({}), 4);
+}
+
+TEST_F(PostgresStoreTest, RetentionDropsWholeMonthsThenDeletesTheRestRowByRow) {
+  storage_->telemetry().apply(device_batch("d1", kNov2023, 3));
+  storage_->telemetry().apply(device_batch("d1", kDec2023, 4));
+  storage_->telemetry().apply(device_batch("d1", kJan2024, 1));
+  const EpochMs before = kDec2023 + 2;  // November ended before it; December did not
+  EXPECT_EQ(storage_->readings().drop_periods_before(before), 1);
+  EXPECT_FALSE(partition_exists("sensor_data_2023_11"));
+  EXPECT_TRUE(partition_exists("sensor_data_2023_12"));
+  EXPECT_EQ(storage_->readings().delete_older_than(before, 100), 2);  // kDec2023, kDec2023 + 1
+  EXPECT_EQ(storage_->readings().count({}), 3);
+  EXPECT_EQ(storage_->readings().drop_periods_before(before), 0);
+}
+
+TEST_F(PostgresStoreTest, AMonthsDropGivesUpWhenALongQueryHoldsTheTable) {
+  storage_->telemetry().apply(device_batch("d1", kNov2023, 1));
+  storage_->telemetry().apply(device_batch("d1", kJan2024, 1));
+  // Another session is reading sensor_data in an open transaction: the DROP would wait for
+  // it, and everything else would queue behind the DROP.
+  PgConnection reader(db_->conninfo());
+  reader.exec("BEGIN");
+  reader.query("SELECT COUNT(*) FROM sensor_data");
+  auto t0 = std::chrono::steady_clock::now();
+  try {
+    storage_->readings().drop_periods_before(kDec2023);
+    ADD_FAILURE() << "the DROP did not wait for the reader";
+  } catch (const PgError& e) {
+    EXPECT_EQ(e.sqlstate(), "55P03") << e.what();  // lock_not_available
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  EXPECT_TRUE(partition_exists("sensor_data_2023_11"));
+  reader.exec("COMMIT");
+  EXPECT_EQ(storage_->readings().drop_periods_before(kDec2023), 1);
 }
 
 TEST_F(PostgresStoreTest, AFailingCopyRollsBackTheWholeBatch) {

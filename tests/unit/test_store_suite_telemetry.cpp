@@ -257,6 +257,14 @@ TYPED_TEST(TelemetryStoreTest, NodesOfInterleavedGatewaysKeepEachSourcesOrder) {
     std::sort(got.begin(), got.end());
     std::sort(want.begin(), want.end());
     EXPECT_EQ(got, want) << "gateway " << g;
+    if (this->storage().kind() == "sqlite") {
+      // The SQLite writer inserted each gateway's readings one after the other.
+      auto rows = this->storage().readings().find(q);
+      auto [lo, hi] = std::minmax_element(rows.begin(), rows.end(), [](auto& a, auto& b) {
+        return a.id < b.id;
+      });
+      EXPECT_EQ(hi->id - lo->id + 1, static_cast<std::int64_t>(rows.size())) << "gateway " << g;
+    }
   }
   ReadingQuery device;
   device.source_type = SourceType::device;

@@ -57,14 +57,29 @@ std::int64_t PostgresReadingStore::count(const ReadingQuery& query) {
   });
 }
 
-// Whole months go first, as a DROP of their partition (instant, no bloat); what is left of the
-// month `before` falls in is deleted row by row, oldest first.
+// A month goes as a DROP of its partition: instant and without bloat. The DROP needs an
+// exclusive lock on sensor_data for that moment; queued behind a long query it would make
+// every insert and read queue behind itself, so it gives up after 2 s (SQLSTATE 55P03, which
+// the caller reports) and is tried again next round.
+int PostgresReadingStore::drop_periods_before(EpochMs before) {
+  return pool_.run([&](PgConnection& c) {
+    PgTransaction tx(c);
+    c.exec("SET LOCAL lock_timeout = '2s'");
+    auto dropped = c.query("SELECT sensor_data_drop_partitions_before($1)",
+                           PgParams().add(before)).int64(0, 0);
+    tx.commit();
+    return static_cast<int>(dropped);
+  });
+}
+
+// What is left of the month `before` falls in goes row by row, oldest first. The bound on
+// timestamp outside the subquery lets the planner leave out the newer partitions.
 std::int64_t PostgresReadingStore::delete_older_than(EpochMs before, int max_rows) {
   return pool_.run([&](PgConnection& c) {
-    c.query("SELECT sensor_data_drop_partitions_before($1)", PgParams().add(before));
     return c
-        .query("DELETE FROM sensor_data WHERE (id, timestamp) IN (SELECT id, timestamp"
-               " FROM sensor_data WHERE timestamp < $1 ORDER BY timestamp LIMIT $2)",
+        .query("DELETE FROM sensor_data WHERE timestamp < $1 AND (id, timestamp) IN"
+               " (SELECT id, timestamp FROM sensor_data WHERE timestamp < $1"
+               " ORDER BY timestamp LIMIT $2)",
                PgParams().add(before).add(std::int64_t{max_rows}))
         .affected();
   });

@@ -9,6 +9,7 @@ class PostgresReadingStore final : public ReadingStore {
   explicit PostgresReadingStore(PgPool& pool) : pool_(pool) {}
   std::vector<Reading> find(const ReadingQuery& query) override;
   std::int64_t count(const ReadingQuery& query) override;
+  int drop_periods_before(EpochMs before) override;
   std::int64_t delete_older_than(EpochMs before, int max_rows) override;
 
  private:

@@ -42,6 +42,7 @@ class SqliteReadingInserter {
   std::vector<std::uint32_t> group_start_;
   std::vector<std::uint32_t> group_rank_;  // groups are inserted in rank order
   std::vector<std::uint32_t> group_order_;
+  std::vector<std::uint32_t> rank_start_;
   std::vector<std::uint32_t> order_;
 };
 

@@ -60,6 +60,9 @@ std::int64_t SqliteReadingStore::count(const ReadingQuery& query) {
   });
 }
 
+// One table: there are no periods to drop, every row is deleted on its own.
+int SqliteReadingStore::drop_periods_before(EpochMs) { return 0; }
+
 std::int64_t SqliteReadingStore::delete_older_than(EpochMs before, int max_rows) {
   return sqlite_delete_oldest(db_, "sensor_data", before, max_rows);
 }

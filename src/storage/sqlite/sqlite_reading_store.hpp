@@ -10,6 +10,7 @@ class SqliteReadingStore final : public ReadingStore {
 
   std::vector<Reading> find(const ReadingQuery& query) override;
   std::int64_t count(const ReadingQuery& query) override;
+  int drop_periods_before(EpochMs before) override;
   std::int64_t delete_older_than(EpochMs before, int max_rows) override;
 
  private:
