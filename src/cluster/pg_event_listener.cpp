@@ -6,8 +6,8 @@
 
 #include "cluster/batch_announcer.hpp"
 #include "cluster/pg_timed_query.hpp"
-#include "storage/postgres/pg_connection.hpp"
 #include "core/thread_name.hpp"
+#include "storage/postgres/pg_connection.hpp"
 
 namespace blazeiot {
 

@@ -3,8 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "cluster/pg_timed_query.hpp"
-#include "storage/postgres/pg_connection.hpp"
 #include "core/thread_name.hpp"
+#include "storage/postgres/pg_connection.hpp"
 
 namespace blazeiot {
 

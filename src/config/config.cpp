@@ -188,7 +188,7 @@ const std::vector<ConfigVariable>& config_variables() {
       {"COMMAND_TIMEOUT", "seconds before an unanswered command expires"},
       {"DATA_RETENTION_DAYS", "days readings are kept (0: forever)"},
       {"LOG_RETENTION_DAYS", "days system log entries are kept in the database (0: forever)"},
-      {"MIN_FREE_DISK_MB", "free MB below which ingest stops reading (SQLite; 0: no check)"},
+      {"MIN_FREE_DISK_MB", "free MiB below which ingest stops reading (SQLite; 0: no check)"},
       {"WS_MAX_CONNECTIONS", "WebSocket clients at once"},
       {"WS_SEND_BUFFER", "bytes queued per WebSocket client before it is dropped"},
   };

@@ -1,4 +1,5 @@
 #include "storage/sqlite/sqlite_checkpointer.hpp"
+
 #include "core/thread_name.hpp"
 
 namespace blazeiot {
