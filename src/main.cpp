@@ -70,6 +70,12 @@ int main(int argc, char** argv) {
                        "password (visible in the process list: prefer --password-stdin)");
   seed_cmd->add_flag("--password-stdin", seed.password_stdin, "read the password from stdin");
   seed_cmd->add_option("--role", seed.role, "admin or viewer")->capture_default_str();
+  auto* backup_cmd = app.add_subcommand(
+      "backup", "copy the SQLite database to a new file, also while the platform runs");
+  backup_cmd->fallthrough();
+  std::string backup_to;
+  backup_cmd->add_option("destination", backup_to, "the copy's file name (must not exist)")
+      ->required();
   auto* version_cmd = app.add_subcommand("version", "print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -82,6 +88,7 @@ int main(int argc, char** argv) {
     blazeiot::Config config = blazeiot::load_config(blazeiot::read_dotenv_file(env_file),
                                                      blazeiot::config_environment(), flags);
     if (*init_cmd) return blazeiot::init_db(config);
+    if (*backup_cmd) return blazeiot::backup_db(config, backup_to);
     if (*seed_cmd) {
       auto storage = blazeiot::open_storage(config);
       storage->migrate();

@@ -8,6 +8,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <future>
 #include <spdlog/spdlog.h>
@@ -36,6 +38,7 @@
 #include "ota/firmware_signer.hpp"
 #include "ota/ota_service.hpp"
 #include "storage/postgres/postgres_storage.hpp"
+#include "storage/sqlite/sqlite_backup.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
 #include "ws/ws_server.hpp"
 
@@ -70,6 +73,21 @@ int init_db(const Config& config) {
   std::printf("Database ready: %s (%s), schema version %d\n",
               config.db_type == "sqlite" ? config.sqlite_path.c_str() : "postgres",
               storage->kind().c_str(), version);
+  return 0;
+}
+
+int backup_db(const Config& config, const std::string& destination) {
+  if (config.db_type != "sqlite") {
+    std::fprintf(stderr, "backup copies the SQLite database; for PostgreSQL use pg_dump\n");
+    return 2;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  SqliteBackupResult r = sqlite_backup(config.sqlite_path, destination);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("Backed up %s to %s: %lld pages, %s, checked, in %.1f s\n",
+              config.sqlite_path.c_str(), destination.c_str(), static_cast<long long>(r.pages),
+              mib_text(static_cast<std::uint64_t>(r.bytes)).c_str(), seconds);
   return 0;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The composition root: builds every part from the Config, owns start-up and shutdown.
 #include <memory>
+#include <string>
 
 #include "config/config.hpp"
 #include "storage/storage.hpp"
@@ -9,6 +10,8 @@ namespace blazeiot {
 
 // Opens the configured database (without migrating it).
 std::unique_ptr<Storage> open_storage(const Config& config);
+// `blazeiot backup <destination>`: SQLite only (PostgreSQL has pg_dump); returns the exit code.
+int backup_db(const Config& config, const std::string& destination);
 
 // `blazeiot serve`: runs until SIGINT/SIGTERM; returns the process exit code.
 int serve(const Config& config);

@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import threading
 import time
@@ -213,3 +214,37 @@ def test_low_disk_space_pauses_ingest_and_loses_nothing(broker, make_platform, t
     assert platform.sql(resumed)[0][0] == 1
     status = platform.api('GET', '/api/status', token).json()['data']
     assert status['ingest']['paused_for_disk'] is False and status['status'] == 'operational'
+
+
+def test_a_backup_taken_during_ingest_is_a_consistent_copy(broker, platform, tmp_path):
+    load = SeqLoad(broker, count=4000, rate=2000).start()
+    platform.wait_for(lambda: stored_count(platform) >= 500, what='ingest under way')
+    before = stored_count(platform)
+    dest = tmp_path / 'backup.db'
+    backup = [platform.binary, 'backup', str(dest)]
+    r = subprocess.run(backup, env=platform.env, cwd=platform.tmp_dir, capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert 'checked' in r.stdout, r.stdout
+    acked = load.finish()
+
+    con = sqlite3.connect(f'file:{dest}?mode=ro', uri=True)
+    try:
+        assert con.execute('PRAGMA integrity_check').fetchone()[0] == 'ok'
+        copied = con.execute('SELECT count(*) FROM sensor_data WHERE source_id = ?',
+                             (DEVICE,)).fetchone()[0]
+        assert before <= copied < 4000, copied
+        assert con.execute("SELECT count(*) FROM devices WHERE device_id = ?",
+                           (DEVICE,)).fetchone()[0] == 1
+    finally:
+        con.close()
+    assert not (tmp_path / 'backup.db-wal').exists()
+    assert_all_arrive(platform, acked)  # the platform went on meanwhile
+
+    again = subprocess.run(backup, env=platform.env, cwd=platform.tmp_dir, capture_output=True,
+                           text=True, timeout=60)
+    assert again.returncode == 1 and 'never overwrites' in again.stderr, again.stderr
+    pg = subprocess.run(backup[:2] + [str(tmp_path / 'pg.db')], cwd=platform.tmp_dir,
+                        env={**platform.env, 'DB_TYPE': 'postgres'}, capture_output=True,
+                        text=True, timeout=60)
+    assert pg.returncode == 2 and 'pg_dump' in pg.stderr, pg.stdout + pg.stderr
