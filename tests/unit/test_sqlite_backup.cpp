@@ -3,6 +3,8 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
+#include <utility>
 #include <thread>
 
 #include "../support/ingest_batch_samples.hpp"
@@ -27,22 +29,32 @@ IngestBatch batch(int n) {
   return b;
 }
 
+// Bytes 18 and 19 of an SQLite file: 1 for a rollback journal, 2 for WAL.
+std::pair<int, int> file_format(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char header[20] = {};
+  in.read(header, sizeof header);
+  return {header[18], header[19]};
+}
+
 TEST(SqliteBackup, CopiesOneSnapshotWhileTheWriterGoesOn) {
   TempDir dir;
   const std::string db = (dir.path() / "live.db").string();
   const std::string copy = (dir.path() / "copy.db").string();
   SqliteStorage live(db);
   live.migrate();
-  for (int n = 0; n < 20; ++n) live.telemetry().apply(batch(n));
+  // Large enough that copying it takes longer than a few commits.
+  for (int n = 0; n < 100; ++n) live.telemetry().apply(batch(n));
 
   std::atomic<bool> stop{false};
-  std::atomic<int> committed{20};
+  std::atomic<int> committed{100};
   std::thread writer([&] {
-    for (int n = 20; !stop; ++n) {
+    for (int n = 100; !stop; ++n) {
       live.telemetry().apply(batch(n));
       ++committed;
     }
   });
+  while (committed < 103) std::this_thread::yield();  // the writer is under way
   const int before = committed.load();
   SqliteBackupResult r = sqlite_backup(db, copy);
   const int after = committed.load();
@@ -52,7 +64,12 @@ TEST(SqliteBackup, CopiesOneSnapshotWhileTheWriterGoesOn) {
   EXPECT_GT(r.pages, 0);
   EXPECT_EQ(r.bytes, static_cast<std::int64_t>(std::filesystem::file_size(copy)));
   EXPECT_FALSE(std::filesystem::exists(copy + ".part"));
-  EXPECT_FALSE(std::filesystem::exists(copy + "-wal"));  // one self-contained file
+  // One self-contained file, readable by its owner only (it holds password hashes).
+  EXPECT_EQ(file_format(copy), std::make_pair(1, 1));
+  EXPECT_EQ(std::filesystem::status(copy).permissions() & std::filesystem::perms::group_all,
+            std::filesystem::perms::none);
+  EXPECT_EQ(std::filesystem::status(copy).permissions() & std::filesystem::perms::others_all,
+            std::filesystem::perms::none);
   SqliteStorage restored(copy);
   EXPECT_EQ(restored.migrate(), live.migrate());
   const std::int64_t rows = restored.readings().count({});
@@ -62,7 +79,7 @@ TEST(SqliteBackup, CopiesOneSnapshotWhileTheWriterGoesOn) {
   EXPECT_LE(rows, std::int64_t{after + 1} * kBatch);
 }
 
-TEST(SqliteBackup, NeverOverwritesAndNeedsADatabase) {
+TEST(SqliteBackup, NeverOverwritesAndLeavesNothingWhenItFails) {
   TempDir dir;
   const std::string db = (dir.path() / "live.db").string();
   const std::string copy = (dir.path() / "copy.db").string();
@@ -75,11 +92,26 @@ TEST(SqliteBackup, NeverOverwritesAndNeedsADatabase) {
   const auto size = std::filesystem::file_size(copy);
   EXPECT_THROW(sqlite_backup(db, copy), StorageError);
   EXPECT_EQ(std::filesystem::file_size(copy), size);
-  EXPECT_THROW(sqlite_backup((dir.path() / "missing.db").string(),
-                             (dir.path() / "other.db").string()),
+
+  const auto other = dir.path() / "other.db";
+  EXPECT_THROW(sqlite_backup((dir.path() / "missing.db").string(), other.string()),
                StorageError);
-  EXPECT_FALSE(std::filesystem::exists(dir.path() / "other.db"));
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "missing.db"));
+  {
+    std::ofstream garbage(dir.path() / "garbage.db");
+    garbage << std::string(8192, 'g');
+  }
+  EXPECT_THROW(sqlite_backup((dir.path() / "garbage.db").string(), other.string()),
+               StorageError);
+  EXPECT_THROW(sqlite_backup(db, dir.path().string() + "/"), StorageError);
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+    EXPECT_EQ(entry.path().string().find("other.db"), std::string::npos) << entry.path();
+
+  // A FILE.part that is there already (a backup under way) is left alone.
+  { std::ofstream busy(other.string() + ".part"); busy << "mine"; }
+  EXPECT_THROW(sqlite_backup(db, other.string()), StorageError);
+  EXPECT_EQ(std::filesystem::file_size(other.string() + ".part"), 4u);
+  EXPECT_FALSE(std::filesystem::exists(other));
 }
 
 }  // namespace
