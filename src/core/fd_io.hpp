@@ -1,6 +1,6 @@
 #pragma once
 // Whole reads and writes on file descriptors, for the few places that use them directly
-// (atomic file writes, the password child's socket). Each call retries EINTR and short writes.
+// (atomic file writes, backups, the password child's socket). Each call retries EINTR and short writes.
 #include <chrono>
 #include <cstddef>
 #include <optional>
@@ -28,6 +28,10 @@ class UniqueFd {
 // Writes all of `data`. With `to_socket`, send(MSG_NOSIGNAL): a peer that went away is an
 // error, not a SIGPIPE that ends the process.
 bool write_all(int fd, std::string_view data, bool to_socket = false);
+
+// fsync()s the directory itself, which makes a file created, renamed or linked in it survive a
+// crash; false (errno set) when it cannot be opened or synced.
+bool sync_directory(const std::string& dir);
 
 // Reads until end of file. nullopt on an error, after `deadline`, or past `limit` bytes.
 std::optional<std::string> read_to_end(int fd, std::size_t limit,

@@ -64,13 +64,6 @@ std::string random_hex(std::size_t bytes) {
   return hex;
 }
 
-void sync_directory(const fs::path& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
-}
-
 }  // namespace
 
 FirmwareRegistry::FirmwareRegistry(fs::path upload_dir, FirmwareStore& firmware, OtaStore& ota,
@@ -131,7 +124,7 @@ FirmwareRegistry::AddResult FirmwareRegistry::add(IncomingFile file, const Firmw
   const fs::path final_path = upload_dir_ / fw.filename;
   if (::rename(file.path().c_str(), final_path.c_str()) != 0) return result;
   file.release();
-  sync_directory(upload_dir_);
+  sync_directory(upload_dir_.string());
 
   std::optional<Firmware> stored;
   try {

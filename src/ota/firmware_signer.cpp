@@ -78,8 +78,7 @@ void write_file_atomically(const fs::path& target, const unsigned char* data, st
   }
   // Make the rename itself durable: losing the key after firmware was signed with it would
   // strand every device that trusts it.
-  UniqueFd dir(::open(target.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir.get() >= 0) ::fsync(dir.get());
+  sync_directory(target.parent_path().string());
 }
 
 }  // namespace

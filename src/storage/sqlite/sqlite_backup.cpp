@@ -9,7 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <memory>
+#include <optional>
 #include <thread>
 
 #include "core/fd_io.hpp"
@@ -29,19 +29,10 @@ StorageError os_error(const std::string& what, int error) {
   return StorageError(what + ": " + std::strerror(error));
 }
 
-struct Closer {
-  void operator()(sqlite3* db) const { sqlite3_close(db); }
-};
-
 // The one text cell a PRAGMA answers with, "" when it answers nothing.
-std::string pragma_answer(sqlite3* db, const char* sql) {
-  sqlite3_stmt* st = nullptr;
-  std::string out;
-  if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-    if (const unsigned char* text = sqlite3_column_text(st, 0))
-      out = reinterpret_cast<const char*>(text);
-  sqlite3_finalize(st);
-  return out;
+std::string pragma_answer(SqliteConnection& c, const char* sql) {
+  auto q = c.prepare(sql);
+  return q.step() ? q.column_text(0) : std::string();
 }
 
 // The FILE.part being written: created exclusively (so two backups never share one, and a
@@ -88,19 +79,14 @@ SqliteBackupResult sqlite_backup(const std::string& source, const std::string& d
   // The loop below waits for a busy writer with a deadline of its own.
   sqlite3_busy_timeout(from.handle(), 0);
   PartFile part(destination + ".part");
-  sqlite3* raw = nullptr;
-  const int open_rc = sqlite3_open_v2(part.path().c_str(), &raw,
-                                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
-  std::unique_ptr<sqlite3, Closer> to(raw);
-  auto sqlite_failure = [&](const std::string& what) {
-    return StorageError(what + ": " + (to ? sqlite3_errmsg(to.get()) : "out of memory"));
-  };
-  if (open_rc != SQLITE_OK) throw sqlite_failure("cannot open " + part.path().string());
+  // Opened like any database of the platform's (in WAL mode; the copy leaves it below).
+  std::optional<SqliteConnection> to(std::in_place, part.path().string(), /*read_only=*/false);
 
   SqliteBackupResult result;
   {
-    sqlite3_backup* backup = sqlite3_backup_init(to.get(), "main", from.handle(), "main");
-    if (!backup) throw sqlite_failure("cannot start the backup");
+    sqlite3_backup* backup = sqlite3_backup_init(to->handle(), "main", from.handle(), "main");
+    if (!backup)
+      throw StorageError(std::string("cannot start the backup: ") + sqlite3_errmsg(to->handle()));
     // All pages in one step: one read transaction on the source, so one snapshot (stepping
     // in parts would start over at every commit of the running platform).
     const auto give_up = std::chrono::steady_clock::now() + kBusyFor;
@@ -114,14 +100,14 @@ SqliteBackupResult sqlite_backup(const std::string& source, const std::string& d
     }
     result.pages = sqlite3_backup_pagecount(backup);
     sqlite3_backup_finish(backup);
-    if (rc != SQLITE_DONE) throw sqlite_failure("backup of " + source + " failed");
+    if (rc != SQLITE_DONE)
+      throw StorageError("backup of " + source + " failed: " + std::string(sqlite3_errstr(rc)));
   }
   // The pages came with the source's header, which says WAL: make the copy one file that
   // any SQLite opens without a -wal beside it.
-  if (const std::string mode = pragma_answer(to.get(), "PRAGMA journal_mode=DELETE");
-      mode != "delete")
-    throw sqlite_failure("cannot take the copy out of WAL mode (" + mode + ")");
-  if (const std::string verdict = pragma_answer(to.get(), "PRAGMA quick_check"); verdict != "ok")
+  if (const std::string mode = pragma_answer(*to, "PRAGMA journal_mode=DELETE"); mode != "delete")
+    throw StorageError("cannot take the copy out of WAL mode (" + mode + ")");
+  if (const std::string verdict = pragma_answer(*to, "PRAGMA quick_check"); verdict != "ok")
     throw StorageError("the copy failed its check: " + verdict);
   to.reset();
 
@@ -135,9 +121,7 @@ SqliteBackupResult sqlite_backup(const std::string& source, const std::string& d
     if (error == EEXIST) throw StorageError(destination + " exists; backup never overwrites");
     throw os_error("cannot create " + destination, error);
   }
-  const fs::path dir = dest.has_parent_path() ? dest.parent_path() : fs::path(".");
-  UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir_fd.get() < 0 || ::fsync(dir_fd.get()) != 0)
+  if (!sync_directory(dest.parent_path().string()))
     throw os_error("copied to " + destination + ", but its directory could not be synced",
                    errno);
   return result;
