@@ -374,12 +374,10 @@ int serve(const Config& config) {
   auto kept = [](int days) { return days > 0 ? std::to_string(days) + " days" : "forever"; };
   banner.info("🗂  Retention: readings " + kept(config.data_retention_days) + ", log entries " +
               kept(config.log_retention_days));
-  if (ingest_options.free_disk) {
-    const auto free = ingest_options.free_disk();
-    if (free && *free < ingest_options.min_free_disk)
-      banner.warn("Only " + mib_text(*free) + " free where the database is (MIN_FREE_DISK_MB=" +
-                  std::to_string(config.min_free_disk_mb) + "): ingest waits for space");
-  }
+  if (const IngestSnapshot at_start = ingest.ingest_snapshot(); at_start.paused_for_disk)
+    banner.warn("Only " + mib_text(at_start.disk_free_bytes.value_or(0)) +
+                " free where the database is (MIN_FREE_DISK_MB=" +
+                std::to_string(config.min_free_disk_mb) + "): ingest waits for space");
   banner.rule();
   if (banner.problems() == 0) {
     banner.ok("Platform ready! All systems operational.");

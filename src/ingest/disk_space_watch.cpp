@@ -1,6 +1,7 @@
 #include "ingest/disk_space_watch.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace blazeiot {
 
@@ -19,7 +20,8 @@ DiskSpaceWatch::DiskSpaceWatch(std::uint64_t min_free, Probe probe)
 DiskSpaceWatch::Change DiskSpaceWatch::check() {
   if (min_free_ == 0 || !probe_) return Change::none;
   last_free_ = probe_();
-  if (!last_free_) return Change::none;
+  if (!last_free_) return std::exchange(unreadable_, true) ? Change::none : Change::unreadable;
+  unreadable_ = false;
   if (!low_ && *last_free_ < min_free_) {
     low_ = true;
     return Change::became_low;

@@ -13,14 +13,16 @@ namespace blazeiot {
 
 class DiskSpaceWatch {
  public:
-  // Bytes free where the database is; nullopt when that cannot be asked (then nothing
-  // changes: an unreadable figure neither stops nor resumes ingest).
+  // Bytes free where the database is; nullopt when that cannot be asked (then ingest stays
+  // as it is: an unreadable figure neither stops nor resumes it).
   using Probe = std::function<std::optional<std::uint64_t>()>;
 
   // min_free 0: never low.
   DiskSpaceWatch(std::uint64_t min_free, Probe probe);
 
-  enum class Change { none, became_low, recovered };
+  // unreadable: the probe failed after answering before (or at the first check); said once
+  // per spell of failures.
+  enum class Change { none, became_low, recovered, unreadable };
   Change check();
 
   bool low() const { return low_; }
@@ -33,6 +35,7 @@ class DiskSpaceWatch {
   std::uint64_t resume_at_;
   Probe probe_;
   bool low_ = false;
+  bool unreadable_ = false;
   std::optional<std::uint64_t> last_free_;
 };
 

@@ -50,8 +50,9 @@ void IngestService::start() {
   for (const KnownEntity& e : store_.load_entities())
     presence_.load(PresenceKey{e.kind, e.id, e.gateway_id}, e.status, e.last_seen, now);
   last_summary_ = now;
+  // Here, not on the strand: nothing runs there yet, and the start-up banner reads the result.
+  check_disk(now);
   asio::post(strand_, [this] {
-    check_disk(clock_.now_ms());
     refresh_online_counts();
     schedule_tick();
   });
@@ -344,27 +345,29 @@ void IngestService::check_disk(EpochMs now) {
   const DiskSpaceWatch::Change change = disk_.check();
   const std::optional<std::uint64_t> free = disk_.last_free();
   disk_free_ = free ? static_cast<std::int64_t>(*free) : -1;
-  if (options_.min_free_disk > 0 && !free && !disk_unreadable_reported_) {
-    // Ingest stays as it was (paused or not) until the figure can be read again.
-    add_log_now({0, "system", "warn", "ingest",
-                 "cannot read the free space where the database is; ingest stays " +
-                     std::string(disk_.low() ? "paused" : "running") + " until it can",
-                 "{}", now});
-  }
-  disk_unreadable_reported_ = options_.min_free_disk > 0 && !free;
-  if (change == DiskSpaceWatch::Change::none) return;
   disk_low_ = disk_.low();
-  if (change == DiskSpaceWatch::Change::became_low) {
-    add_log_now({0, "system", "error", "ingest",
-                 "ingest paused: " + mib_text(*free) + " free where the database is, below " +
-                     "MIN_FREE_DISK_MB (" + mib_text(disk_.min_free()) +
-                     "); the broker keeps the messages until " + mib_text(disk_.resume_at()) +
-                     " are free",
-                 "{}", now});
-  } else {
-    add_log_now({0, "system", "info", "ingest",
-                 "ingest resumed: " + mib_text(*free) + " free where the database is", "{}",
-                 now});
+  switch (change) {
+    case DiskSpaceWatch::Change::none:
+      return;
+    case DiskSpaceWatch::Change::unreadable:
+      add_log_now({0, "system", "warn", "ingest",
+                   "cannot read the free space where the database is; ingest stays " +
+                       std::string(disk_.low() ? "paused" : "running") + " until it can",
+                   "{}", now});
+      return;
+    case DiskSpaceWatch::Change::became_low:
+      add_log_now({0, "system", "error", "ingest",
+                   "ingest paused: " + mib_text(*free) + " free where the database is, below " +
+                       "MIN_FREE_DISK_MB (" + mib_text(disk_.min_free()) +
+                       "); the broker keeps the messages until " + mib_text(disk_.resume_at()) +
+                       " are free",
+                   "{}", now});
+      break;
+    case DiskSpaceWatch::Change::recovered:
+      add_log_now({0, "system", "info", "ingest",
+                   "ingest resumed: " + mib_text(*free) + " free where the database is", "{}",
+                   now});
+      break;
   }
   update_pause();
 }

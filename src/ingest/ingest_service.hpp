@@ -54,8 +54,9 @@ class IngestService final : public IngestStatusSource {
                 const Clock& clock, IngestOptions options);
   ~IngestService() override;
 
-  // Loads known entities and starts the presence and summary timers. Call once, before
-  // messages arrive.
+  // Loads known entities, checks the disk (ingest_snapshot() has the result at once) and
+  // starts the presence and summary timers. Call once, before messages arrive and before
+  // the executor runs.
   void start();
   void attach(std::shared_ptr<MqttClient> client, std::string broker_url, bool embedded);
 
@@ -122,7 +123,6 @@ class IngestService final : public IngestStatusSource {
   boost::asio::steady_timer retry_timer_;
   boost::asio::steady_timer spacing_timer_;
   bool spacing_armed_ = false;
-  bool disk_unreadable_reported_ = false;
   std::chrono::steady_clock::time_point last_commit_start_{};
 
   Pending pending_;

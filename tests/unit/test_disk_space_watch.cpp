@@ -52,14 +52,21 @@ TEST(DiskSpaceWatch, SmallMinimumsKeepAMarginOf16MiB) {
   EXPECT_EQ(watch.check(), Change::recovered);
 }
 
-TEST(DiskSpaceWatch, AnUnreadableFigureChangesNothing) {
+TEST(DiskSpaceWatch, AnUnreadableFigureIsSaidOnceAndChangesNothing) {
   std::optional<std::uint64_t> free = 0;
   DiskSpaceWatch watch(256 * MiB, [&] { return free; });
   EXPECT_EQ(watch.check(), Change::became_low);
   free.reset();
-  EXPECT_EQ(watch.check(), Change::none);
+  EXPECT_EQ(watch.check(), Change::unreadable);
+  EXPECT_EQ(watch.check(), Change::none);  // once per spell of failures
   EXPECT_TRUE(watch.low());
   EXPECT_FALSE(watch.last_free());
+  free = 0;
+  EXPECT_EQ(watch.check(), Change::none);
+  free.reset();
+  EXPECT_EQ(watch.check(), Change::unreadable);  // a new spell
+  free = 400 * MiB;
+  EXPECT_EQ(watch.check(), Change::recovered);
 }
 
 TEST(DiskSpaceWatch, MinimumZeroNeverAsks) {
