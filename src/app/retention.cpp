@@ -1,7 +1,5 @@
 #include "app/retention.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include "core/iso_time.hpp"
 #include "core/thread_name.hpp"
 
@@ -10,14 +8,6 @@ namespace blazeiot {
 namespace {
 
 constexpr EpochMs kDayMs = 24LL * 3600 * 1000;
-
-std::int64_t reading_chunk(Storage& s, EpochMs before, int rows) {
-  return s.readings().delete_older_than(before, rows);
-}
-
-std::int64_t log_chunk(Storage& s, EpochMs before, int rows) {
-  return s.logs().delete_older_than(before, rows);
-}
 
 }  // namespace
 
@@ -55,10 +45,12 @@ bool Retention::stopping() const {
   return stopping_;
 }
 
-std::int64_t Retention::delete_all(Chunk chunk, EpochMs before) {
+// Store: ReadingStore or LogStore, which delete the same way.
+template <class Store>
+std::int64_t Retention::delete_all(Store& store, EpochMs before) {
   std::int64_t total = 0;
   for (;;) {
-    std::int64_t n = chunk(storage_, before, kChunkRows);
+    std::int64_t n = store.delete_older_than(before, kChunkRows);
     total += n;
     if (n < kChunkRows) return total;
     std::unique_lock lock(mutex_);
@@ -87,14 +79,14 @@ Retention::Outcome Retention::run_round() {
     if (out.periods > 0)
       report("dropped " + std::to_string(out.periods) + " monthly partitions of readings",
              before, "DATA_RETENTION_DAYS", policy_.readings_days);
-    out.readings = delete_all(reading_chunk, before);
+    out.readings = delete_all(storage_.readings(), before);
     if (out.readings > 0)
       report("deleted " + std::to_string(out.readings) + " readings received", before,
              "DATA_RETENTION_DAYS", policy_.readings_days);
   }
   if (policy_.logs_days > 0 && !stopping()) {
     const EpochMs before = now - policy_.logs_days * kDayMs;
-    out.logs = delete_all(log_chunk, before);
+    out.logs = delete_all(storage_.logs(), before);
     if (out.logs > 0)
       report("deleted " + std::to_string(out.logs) + " log entries from", before,
              "LOG_RETENTION_DAYS", policy_.logs_days);

@@ -56,9 +56,10 @@ class Retention {
   Outcome run_round();
 
  private:
-  using Chunk = std::int64_t (*)(Storage&, EpochMs, int);
   void run();
-  std::int64_t delete_all(Chunk chunk, EpochMs before);
+  // Deletes in chunks until nothing older is left or stop() is called; how many went.
+  template <class Store>
+  std::int64_t delete_all(Store& store, EpochMs before);
   bool stopping() const;
 
   Storage& storage_;
