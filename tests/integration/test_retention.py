@@ -8,23 +8,29 @@ from harness import mosquitto_pub, now_ms
 DAY_MS = 24 * 3600 * 1000
 
 
+def insert_old_readings(platform, timestamps, old_log_at=None):
+    """Adds history the platform did not write itself (the platform is stopped): readings of
+    device 'Old' at the given times, and optionally one log entry 'ancient'."""
+    con = sqlite3.connect(platform.db_path)
+    with con:
+        con.executemany(
+            "INSERT INTO sensor_data(source_type, source_id, data, timestamp)"
+            " VALUES ('device', 'Old', '{}', ?)", [(t,) for t in timestamps])
+        if old_log_at is not None:
+            con.execute("INSERT INTO logs(category, level, message, timestamp)"
+                        " VALUES ('device', 'info', 'ancient', ?)", (old_log_at,))
+    con.close()
+
+
 def test_retention_deletes_old_readings_and_logs_and_keeps_the_rest(broker, platform):
     mosquitto_pub(broker, 'SensorData/Fresh', json.dumps({'device_id': 'Fresh', 'value': 1}))
     platform.wait_for(lambda: platform.sql('SELECT count(*) FROM sensor_data')[0][0] == 1,
                       what='the fresh reading')
     assert platform.stop() == 0
 
-    # History the platform did not write itself: three to eleven days old.
+    # Three to eleven days old.
     old = now_ms() - 3 * DAY_MS
-    con = sqlite3.connect(platform.db_path)
-    with con:
-        con.executemany(
-            "INSERT INTO sensor_data(source_type, source_id, data, timestamp)"
-            " VALUES ('device', 'Old', '{}', ?)",
-            [(old - i * 60_000,) for i in range(12_000)])
-        con.execute("INSERT INTO logs(category, level, message, timestamp)"
-                    " VALUES ('device', 'info', 'ancient', ?)", (old,))
-    con.close()
+    insert_old_readings(platform, [old - i * 60_000 for i in range(12_000)], old_log_at=old)
 
     platform.env.update({'DATA_RETENTION_DAYS': '2', 'LOG_RETENTION_DAYS': '2'})
     platform.start()
@@ -53,12 +59,7 @@ def test_a_stop_during_a_round_ends_it_cleanly(broker, platform):
     its log line still reaches the database, and the platform exits 0 within the 5 s."""
     assert platform.stop() == 0
     old = now_ms() - 10 * DAY_MS
-    con = sqlite3.connect(platform.db_path)
-    with con:
-        con.executemany(
-            "INSERT INTO sensor_data(source_type, source_id, data, timestamp)"
-            " VALUES ('device', 'Old', '{}', ?)", [(old - i,) for i in range(300_000)])
-    con.close()
+    insert_old_readings(platform, [old - i for i in range(300_000)])
 
     platform.env['DATA_RETENTION_DAYS'] = '1'
     platform.start()

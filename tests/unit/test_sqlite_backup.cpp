@@ -4,6 +4,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <utility>
 #include <thread>
 
@@ -37,20 +38,28 @@ std::pair<int, int> file_format(const std::string& path) {
   return {header[18], header[19]};
 }
 
-TEST(SqliteBackup, CopiesOneSnapshotWhileTheWriterGoesOn) {
+// A live database of `batches` batches, and where its copy goes.
+struct SqliteBackupTest : ::testing::Test {
   TempDir dir;
   const std::string db = (dir.path() / "live.db").string();
   const std::string copy = (dir.path() / "copy.db").string();
-  SqliteStorage live(db);
-  live.migrate();
-  // Large enough that copying it takes longer than a few commits.
-  for (int n = 0; n < 100; ++n) live.telemetry().apply(batch(n));
+  std::optional<SqliteStorage> live;
+
+  void open_live(int batches) {
+    live.emplace(db);
+    live->migrate();
+    for (int n = 0; n < batches; ++n) live->telemetry().apply(batch(n));
+  }
+};
+
+TEST_F(SqliteBackupTest, CopiesOneSnapshotWhileTheWriterGoesOn) {
+  open_live(100);  // large enough that copying it takes longer than a few commits
 
   std::atomic<bool> stop{false};
   std::atomic<int> committed{100};
   std::thread writer([&] {
     for (int n = 100; !stop; ++n) {
-      live.telemetry().apply(batch(n));
+      live->telemetry().apply(batch(n));
       ++committed;
     }
   });
@@ -71,7 +80,7 @@ TEST(SqliteBackup, CopiesOneSnapshotWhileTheWriterGoesOn) {
   EXPECT_EQ(std::filesystem::status(copy).permissions() & std::filesystem::perms::others_all,
             std::filesystem::perms::none);
   SqliteStorage restored(copy);
-  EXPECT_EQ(restored.migrate(), live.migrate());
+  EXPECT_EQ(restored.migrate(), live->migrate());
   const std::int64_t rows = restored.readings().count({});
   // Whole batches only (a snapshot), at least what was committed when the copy began.
   EXPECT_EQ(rows % kBatch, 0) << rows;
@@ -79,15 +88,9 @@ TEST(SqliteBackup, CopiesOneSnapshotWhileTheWriterGoesOn) {
   EXPECT_LE(rows, std::int64_t{after + 1} * kBatch);
 }
 
-TEST(SqliteBackup, NeverOverwritesAndLeavesNothingWhenItFails) {
-  TempDir dir;
-  const std::string db = (dir.path() / "live.db").string();
-  const std::string copy = (dir.path() / "copy.db").string();
-  {
-    SqliteStorage live(db);
-    live.migrate();
-    live.telemetry().apply(batch(0));
-  }
+TEST_F(SqliteBackupTest, NeverOverwritesAndLeavesNothingWhenItFails) {
+  open_live(1);
+  live.reset();
   sqlite_backup(db, copy);
   const auto size = std::filesystem::file_size(copy);
   EXPECT_THROW(sqlite_backup(db, copy), StorageError);
