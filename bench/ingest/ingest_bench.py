@@ -107,6 +107,7 @@ class ThreadSampler:
         self._pid = pid
         self._interval = interval_s
         self._counts = {}  # label -> {what: samples}
+        self._labels = {}  # tid -> label
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -134,7 +135,10 @@ class ThreadSampler:
                     what = self._sample(tid)
                 except (OSError, ValueError, IndexError):
                     continue
-                counts = self._counts.setdefault(thread_label(self._pid, tid), {})
+                label = self._labels.get(tid)
+                if label is None:  # read the thread's name once, not at every sample
+                    label = self._labels[tid] = thread_label(self._pid, tid)
+                counts = self._counts.setdefault(label, {})
                 counts[what] = counts.get(what, 0) + 1
 
     def stop(self):
