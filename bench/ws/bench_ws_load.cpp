@@ -42,10 +42,19 @@ void emit(const std::string& line) {
 
 // The integer after `"key":` in a flat JSON text, or -1. The platform serialises without
 // spaces, and these keys occur once per message.
+// Where `needle` first occurs in `text`, or null. glibc's memmem skips ahead by a hash of
+// character pairs; std::string_view::find stops at every occurrence of the needle's first
+// character, and in JSON that is every '"'. At 500,000 frames a second that comparing was a
+// fifth of this tool's CPU, taken from the machine whose platform is being measured.
+const char* find_text(std::string_view text, std::string_view needle) {
+  return static_cast<const char*>(
+      ::memmem(text.data(), text.size(), needle.data(), needle.size()));
+}
+
 long long int_field(std::string_view text, std::string_view quoted_key) {
-  auto at = text.find(quoted_key);
-  if (at == std::string_view::npos) return -1;
-  const char* p = text.data() + at + quoted_key.size();
+  const char* at = find_text(text, quoted_key);
+  if (!at) return -1;
+  const char* p = at + quoted_key.size();
   const char* end = text.data() + text.size();
   long long v = 0;
   bool any = false;
@@ -57,7 +66,7 @@ long long int_field(std::string_view text, std::string_view quoted_key) {
 }
 
 bool has_type(std::string_view text, std::string_view quoted_type) {
-  return text.find(quoted_type) != std::string_view::npos;
+  return find_text(text, quoted_type) != nullptr;
 }
 
 std::string close_codes_json(const WsClientPool& pool) {

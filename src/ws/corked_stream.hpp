@@ -21,6 +21,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/role.hpp>
 #include <boost/beast/websocket/teardown.hpp>
+#include <sys/socket.h>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -66,6 +67,29 @@ class CorkedStream {
     }
     pending_.append(header, n);
     pending_.append(payload);
+  }
+
+  // Writes what is buffered at once if the socket takes all of it, without a round through
+  // the event loop; then passes writes through again and returns true. Otherwise (a TLS
+  // stream, an earlier write still going out, a full socket buffer, an error) sends what it
+  // can and returns false: async_uncork sends the rest and reports any error. Of the CPU a
+  // session spent per batch, the asynchronous write's completion and the hand-offs around
+  // it were about as much as the system call itself; a client that keeps up almost always
+  // takes the whole batch.
+  bool try_uncork_now() {
+    if constexpr (requires { next_.socket().native_handle(); }) {
+      if (passing_through_ > 0 || !sending_.empty()) return false;
+      while (!pending_.empty()) {
+        const ssize_t n = ::send(next_.socket().native_handle(), pending_.data(), pending_.size(),
+                                 MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n <= 0) return false;
+        pending_.erase(0, static_cast<std::size_t>(n));
+      }
+      corked_ = false;
+      return true;
+    } else {
+      return false;
+    }
   }
 
   // Writes everything buffered, then passes writes through again. Handler: void(error_code).

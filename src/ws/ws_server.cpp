@@ -350,6 +350,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       if (!ws_.is_open()) co_return;
       ws_.next_layer().cork();
       for (const auto& text : batch) ws_.next_layer().append_text_frame(*text);
+      if (ws_.next_layer().try_uncork_now()) continue;
       auto [fec] = co_await ws_.next_layer().async_uncork(use_nothrow);
       if (fec) co_return;
     }

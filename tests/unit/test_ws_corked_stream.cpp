@@ -1,9 +1,15 @@
 // The corked layer under the WebSocket stream: frames appended while corked leave together,
-// correctly framed, and writes made while corked are kept in order.
+// correctly framed, and writes made while corked are kept in order; over TCP a batch the
+// socket takes goes out at once, and one it does not take goes out whole and in order later.
 #include <gtest/gtest.h>
 
+#include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/beast/_experimental/test/stream.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <thread>
 
 #include "ws/corked_stream.hpp"
 
@@ -78,4 +84,93 @@ TEST(WsCorkedStream, WritesWhileCorkedKeepTheirOrderAndCompleteAtOnce) {
   p.io.run();
   EXPECT_EQ(written, 2u);
   EXPECT_EQ(p.peer.str().size(), 10u);
+}
+
+TEST(WsCorkedStream, AStreamWithoutASocketNeverSendsAtOnce) {
+  Pair p;
+  p.out.cork();
+  p.out.append_text_frame("a");
+  EXPECT_FALSE(p.out.try_uncork_now());
+  EXPECT_EQ(p.out.buffered(), 3u);
+  EXPECT_EQ(p.flush(), std::string("\x81\x01" "a", 3));
+}
+
+namespace {
+
+// A corked TCP stream and the accepted socket at the other end, over loopback.
+struct TcpPair {
+  boost::asio::io_context io;
+  CorkedStream<boost::beast::tcp_stream> out{io};
+  boost::asio::ip::tcp::socket peer{io};
+  TcpPair() {
+    using boost::asio::ip::tcp;
+    tcp::acceptor acceptor(io, tcp::endpoint(boost::asio::ip::address_v4::loopback(), 0));
+    out.next_layer().socket().connect(acceptor.local_endpoint());
+    acceptor.accept(peer);
+  }
+  std::string receive(std::size_t n) {
+    std::string got(n, '\0');
+    boost::asio::read(peer, boost::asio::buffer(got));
+    return got;
+  }
+};
+
+// The frame the corked layer writes for `payload`, as the tests above check it.
+std::string frame_of(const std::string& payload) {
+  Pair p;
+  p.out.cork();
+  p.out.append_text_frame(payload);
+  return p.flush();
+}
+
+}  // namespace
+
+TEST(WsCorkedStream, ABatchTheSocketTakesGoesOutAtOnceAndWritesPassThroughAfter) {
+  TcpPair p;
+  p.out.cork();
+  p.out.append_text_frame("one");
+  p.out.append_text_frame("two");
+  ASSERT_TRUE(p.out.try_uncork_now());
+  EXPECT_EQ(p.out.buffered(), 0u);
+  EXPECT_EQ(p.receive(10), frame_of("one") + frame_of("two"));
+
+  // No longer corked: a write goes straight to the socket.
+  const std::string pong("\x8a\x00", 2);
+  std::size_t written = 0;
+  p.out.async_write_some(boost::asio::buffer(pong.data(), 2),
+                         [&](boost::system::error_code ec, std::size_t n) {
+                           EXPECT_FALSE(ec);
+                           written = n;
+                         });
+  p.io.run();
+  EXPECT_EQ(written, 2u);
+  EXPECT_EQ(p.receive(2), pong);
+}
+
+TEST(WsCorkedStream, ABatchTheSocketCannotTakeIsKeptAndSentWholeInOrder) {
+  TcpPair p;
+  // More than the two ends' buffers hold while the peer does not read: the socket fills.
+  std::string payload;
+  for (int i = 0; payload.size() < 4'000'000; ++i) payload += std::to_string(i) + ",";
+  const std::string expected = frame_of(payload) + frame_of("after");
+
+  p.out.cork();
+  p.out.append_text_frame(payload);
+  ASSERT_FALSE(p.out.try_uncork_now());
+  const std::size_t left = p.out.buffered();
+  EXPECT_GT(left, 0u);
+  EXPECT_LT(left, frame_of(payload).size());  // what the socket took has left the buffer
+
+  // Appended after a partial send, and sent by the asynchronous flush behind the rest.
+  p.out.append_text_frame("after");
+  boost::system::error_code result = boost::asio::error::would_block;
+  p.out.async_uncork([&](boost::system::error_code ec) { result = ec; });
+  std::string got;
+  std::thread reader([&] { got = p.receive(expected.size()); });
+  p.io.run();
+  reader.join();
+  EXPECT_FALSE(result);
+  EXPECT_EQ(p.out.buffered(), 0u);
+  EXPECT_TRUE(got == expected) << "received " << got.size() << " bytes, expected "
+                               << expected.size();
 }
