@@ -1,14 +1,15 @@
 #pragma once
 // A stream layer under beast::websocket::stream that lets a session send many frames with one
-// system call. While corked, writes are appended to a buffer and complete at once; uncork()
-// writes the buffer in one go. At 5,000 events/s to 100 clients the platform sends 500,000
+// system call. While corked, writes are appended to a buffer and complete at once;
+// try_uncork_now() or async_uncork() writes the buffer in one go. At 5,000 events/s to 100 clients the platform sends 500,000
 // frames a second, and one sendmsg per frame was a third of its CPU.
 //
 // Every write, Beast's own control frames (pong, close, keep-alive ping) included, goes
 // through this layer in the order Beast issues it, so frames never interleave: the layer
 // stays corked while a flush is on the wire so that a write arriving meanwhile queues behind
-// it, and a flush waits for a write that passed through before it. Reads pass straight
-// through.
+// it, and a flush waits for a write that passed through before it (try_uncork_now, which
+// writes to the socket's descriptor itself, outside Asio, declines in both cases). Reads pass
+// straight through.
 //
 // Data frames can be appended directly (append_text_frame) instead of through Beast's
 // per-message write operation: a server's frames are unmasked and we negotiate no
@@ -117,12 +118,16 @@ class CorkedStream {
                              executor, [this, h = std::move(h)](boost::system::error_code ec,
                                                                 std::size_t n) mutable {
                                --passing_through_;
+                               if (!waiting_flush_) return std::move(h)(ec, n);
+                               // Beast first: after a partial write it sends the rest of
+                               // its frame from h, and the flush must not cut into it. The
+                               // waiting flush keeps the session, and so this layer, alive.
+                               std::move(h)(ec, n);
                                if (passing_through_ == 0 && waiting_flush_) {
                                  auto resume = std::move(waiting_flush_);
                                  waiting_flush_ = nullptr;
                                  resume();
                                }
-                               std::move(h)(ec, n);
                              }));
             return;
           }

@@ -36,7 +36,7 @@ void WsClient::offer(std::span<const WsEvent> events) {
       if (sub && sub->matches(event)) wake |= push_locked(event.coalesce_key, event.text);
     }
   }
-  if (wake) wake_();  // outside the lock: it posts to the session's strand
+  if (wake) wake_();  // outside the lock: it may send to the client right away
 }
 
 void WsClient::reply(std::string text) {

@@ -11,10 +11,12 @@ import struct
 import time
 from datetime import datetime
 
+import ssl
+
 import requests
 import websockets
 
-from harness import PahoPublisher, mosquitto_pub, publish_paho, wait_for
+from harness import PahoPublisher, make_ca, make_server_cert, mosquitto_pub, publish_paho, wait_for
 
 CHANNELS = ('devices', 'gateways', 'sensor_data', 'ota', 'logs')
 RECV_TIMEOUT_S = 5
@@ -323,6 +325,52 @@ def test_sensor_data_is_sent_only_after_it_is_committed(broker, platform):
     assert node_msg['gateway_id'] == gw, node_msg
     assert isinstance(node_msg['data'], dict) and node_msg['data']['temperature'] == 22.5, node_msg
     parse_iso(node_msg['timestamp'])
+
+
+def test_stream_over_tls_on_the_same_port(broker, make_platform, tmp_path):
+    """wss:// takes the TLS session's write path (no direct send): the stream arrives whole and
+    in order, with WebSocket pings answered in the middle of it."""
+    ca = make_ca(tmp_path / 'pki')
+    cert = make_server_cert(tmp_path / 'pki', ca)
+    # A queue large enough that nothing is coalesced, so every reading must arrive.
+    platform = make_platform(broker, env={'TLS_CERT': cert['cert'], 'TLS_KEY': cert['key'],
+                                          'WS_SEND_BUFFER': str(64 << 20)})
+    login = requests.post(f'https://127.0.0.1:{platform.http_port}/api/auth/login',
+                          verify=ca['cert'], timeout=5,
+                          json={'username': 'admin', 'password': 'admin123'})
+    assert login.status_code == 200, login.text
+    token = login.json()['token']
+    context = ssl.create_default_context(cafile=ca['cert'])
+    device, count = 'WssDev1', 300
+
+    async def scenario():
+        ws = await websockets.connect(f'wss://127.0.0.1:{platform.http_port}/ws?token={token}',
+                                      ssl=context, open_timeout=5, close_timeout=2,
+                                      ping_interval=None)
+        _opened.append(ws)
+        hello = await recv_json(ws)
+        assert hello['type'] == 'connected', hello
+        await ws.send(json.dumps({'type': 'subscribe', 'channel': 'sensor_data'}))
+        reply, _ = await expect(ws, 'subscribed')
+        pub = PahoPublisher(broker)
+        try:
+            for seq in range(count):
+                pub.publish(f'SensorData/{device}', reading(device, seq, pad='x' * 2000))
+            pongs = []
+            got = []
+            while len(got) < count:
+                if len(got) % 50 == 0:
+                    pongs.append(await ws.ping())  # a control frame amid the data frames
+                m, before = await expect(ws, 'sensor_data', timeout=15)
+                assert before == [], before
+                got.append(m['data']['seq'])
+        finally:
+            pub.close()
+        await asyncio.wait_for(asyncio.gather(*pongs), RECV_TIMEOUT_S)
+        assert await until_pong(ws) == []
+        return got
+
+    assert run(scenario()) == list(range(count))
 
 
 def test_device_status_online_then_offline_after_the_timeout(broker, make_platform):
