@@ -123,6 +123,16 @@ struct TcpPair {
     got.resize(boost::asio::read(peer, boost::asio::buffer(got), ec));
     return got;
   }
+  // An (empty) pong written through the layer, as Beast writes its control frames.
+  const std::string pong{"\x8a\x00", 2};
+  std::size_t pong_written = 0;
+  void write_pong() {
+    out.async_write_some(boost::asio::buffer(pong), [this](boost::system::error_code ec,
+                                                           std::size_t n) {
+      EXPECT_FALSE(ec);
+      pong_written = n;
+    });
+  }
   // Writes to the socket directly until it takes no more; returns what it took.
   std::string fill_socket() {
     const std::string chunk(4096, 'f');
@@ -156,16 +166,10 @@ TEST(WsCorkedStream, ABatchTheSocketTakesGoesOutAtOnceAndWritesPassThroughAfter)
   EXPECT_EQ(p.receive(10), frame_of("one") + frame_of("two"));
 
   // No longer corked: a write goes straight to the socket.
-  const std::string pong("\x8a\x00", 2);
-  std::size_t written = 0;
-  p.out.async_write_some(boost::asio::buffer(pong.data(), 2),
-                         [&](boost::system::error_code ec, std::size_t n) {
-                           EXPECT_FALSE(ec);
-                           written = n;
-                         });
+  p.write_pong();
   p.io.run();
-  EXPECT_EQ(written, 2u);
-  EXPECT_EQ(p.receive(2), pong);
+  EXPECT_EQ(p.pong_written, 2u);
+  EXPECT_EQ(p.receive(2), p.pong);
 }
 
 TEST(WsCorkedStream, ABatchTheSocketCannotTakeIsKeptAndSentWholeInOrder) {
@@ -200,13 +204,7 @@ TEST(WsCorkedStream, ABatchWaitsForAWriteOfBeastsStillGoingOut) {
   TcpPair p;
   const std::string filler = p.fill_socket();
   // Beast's write finds the socket full: it waits in the event loop, which is not run yet.
-  const std::string pong("\x8a\x00", 2);
-  std::size_t written = 0;
-  p.out.async_write_some(boost::asio::buffer(pong.data(), 2),
-                         [&](boost::system::error_code ec, std::size_t n) {
-                           EXPECT_FALSE(ec);
-                           written = n;
-                         });
+  p.write_pong();
   // The peer reads: the socket has room again, but the pong has not been written.
   ASSERT_EQ(p.receive(filler.size()), filler);
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -219,6 +217,6 @@ TEST(WsCorkedStream, ABatchWaitsForAWriteOfBeastsStillGoingOut) {
   p.out.async_uncork([&](boost::system::error_code ec) { result = ec; });
   p.io.run();
   EXPECT_FALSE(result);
-  EXPECT_EQ(written, 2u);
-  EXPECT_EQ(p.receive(2 + 6), pong + frame_of("data"));
+  EXPECT_EQ(p.pong_written, 2u);
+  EXPECT_EQ(p.receive(2 + 6), p.pong + frame_of("data"));
 }
