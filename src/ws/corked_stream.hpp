@@ -86,7 +86,7 @@ class CorkedStream {
         if (n <= 0) return false;
         pending_.erase(0, static_cast<std::size_t>(n));
       }
-      corked_ = false;
+      uncork_done();
       return true;
     } else {
       return false;
@@ -146,6 +146,14 @@ class CorkedStream {
         handler);
   }
 
+ // Runs f once nothing is corked any more: at once, or when the flush under way (or the one
+  // the session's write loop is about to start) has sent everything.
+  template <class F>
+  void when_uncorked(F f) {
+    if (!corked_) return f();
+    when_uncorked_ = [f = std::make_shared<F>(std::move(f))] { std::move(*f)(); };
+  }
+
  private:
   template <class Handler>
   void flush(Handler handler) {
@@ -157,10 +165,10 @@ class CorkedStream {
       return;
     }
     if (pending_.empty()) {
-      corked_ = false;
       boost::asio::post(get_executor(), [h = std::move(handler)]() mutable {
         std::move(h)(boost::system::error_code{});
       });
+      uncork_done();
       return;
     }
     // Writes that arrive during this one go into pending_ again and get the next round.
@@ -172,7 +180,7 @@ class CorkedStream {
           sending_.clear();
           if (ec) {
             pending_.clear();
-            corked_ = false;
+            uncork_done();
             std::move(h)(ec);
             return;
           }
@@ -180,10 +188,16 @@ class CorkedStream {
         });
   }
 
+  void uncork_done() {
+    corked_ = false;
+    if (auto resume = std::exchange(when_uncorked_, nullptr)) resume();
+  }
+
   NextLayer next_;
   bool corked_ = false;
   int passing_through_ = 0;
   std::function<void()> waiting_flush_;
+  std::function<void()> when_uncorked_;  // a teardown waiting for the buffer to go out
   std::string pending_;
   std::string sending_;
 };
@@ -196,11 +210,19 @@ void teardown(boost::beast::role_type role, CorkedStream<NextLayer>& stream,
   teardown(role, stream.next_layer(), ec);
 }
 
+// Beast tears down after the close handshake. When the peer began it, Beast's close reply
+// may sit in our buffer behind a batch the socket had not taken yet: shutting the socket now
+// would drop both, and the peer would see the connection lost (1006) instead of its close
+// answered. So the teardown waits until the buffer is out. For a peer that stops reading,
+// Beast's timer bounds the wait: it closes the socket of a stream stuck closing, and the
+// failed flush then uncorks.
 template <class NextLayer, class TeardownHandler>
 void async_teardown(boost::beast::role_type role, CorkedStream<NextLayer>& stream,
                     TeardownHandler&& handler) {
-  using boost::beast::websocket::async_teardown;
-  async_teardown(role, stream.next_layer(), std::forward<TeardownHandler>(handler));
+  stream.when_uncorked([role, &stream, h = std::forward<TeardownHandler>(handler)]() mutable {
+    using boost::beast::websocket::async_teardown;
+    async_teardown(role, stream.next_layer(), std::move(h));
+  });
 }
 
 }  // namespace blazeiot

@@ -220,3 +220,41 @@ TEST(WsCorkedStream, ABatchWaitsForAWriteOfBeastsStillGoingOut) {
   EXPECT_EQ(p.pong_written, 2u);
   EXPECT_EQ(p.receive(2 + 6), p.pong + frame_of("data"));
 }
+
+TEST(WsCorkedStream, TeardownWaitsUntilTheBufferHasGoneOut) {
+  TcpPair p;
+  std::string payload;
+  for (int i = 0; payload.size() < 1'000'000; ++i) payload += std::to_string(i) + ",";
+  p.out.cork();
+  p.out.append_text_frame(payload);
+  ASSERT_FALSE(p.out.try_uncork_now());
+  // As Beast answers a close from the peer: its close frame goes into the buffer, then it
+  // tears the connection down while the session's write loop is still to flush.
+  const std::string close_frame("\x88\x02\x03\xe8", 4);
+  p.out.async_write_some(boost::asio::buffer(close_frame),
+                         [](boost::system::error_code, std::size_t) {});
+  boost::system::error_code torn_down = boost::asio::error::would_block;
+  async_teardown(boost::beast::role_type::server, p.out,
+                 [&](boost::system::error_code ec) { torn_down = ec; });
+  boost::system::error_code flushed = boost::asio::error::would_block;
+  p.out.async_uncork([&](boost::system::error_code ec) { flushed = ec; });
+
+  const std::string expected = frame_of(payload) + close_frame;
+  std::string got;
+  bool eof_after = false;
+  std::thread reader([&] {
+    got = p.receive(expected.size());
+    char byte;
+    boost::system::error_code ec;
+    eof_after = p.peer.read_some(boost::asio::buffer(&byte, 1), ec) == 0 &&
+                ec == boost::asio::error::eof;
+    p.peer.shutdown(boost::asio::socket_base::shutdown_send);  // Beast's teardown waits for it
+  });
+  p.io.run();
+  reader.join();
+  EXPECT_FALSE(flushed);
+  EXPECT_TRUE(got == expected) << "received " << got.size() << " of " << expected.size()
+                               << " bytes before the connection was shut";
+  EXPECT_TRUE(eof_after);
+  EXPECT_NE(torn_down, boost::asio::error::would_block);
+}
