@@ -1,8 +1,9 @@
 #pragma once
 // A stream layer under beast::websocket::stream that lets a session send many frames with one
 // system call. While corked, writes are appended to a buffer and complete at once;
-// try_uncork_now() or async_uncork() writes the buffer in one go. At 5,000 events/s to 100 clients the platform sends 500,000
-// frames a second, and one sendmsg per frame was a third of its CPU.
+// try_uncork_now() or async_uncork() writes the buffer in one go. At 5,000 events/s to 100
+// clients the platform sends 500,000 frames a second, and one sendmsg per frame was a third
+// of its CPU.
 //
 // Every write, Beast's own control frames (pong, close, keep-alive ping) included, goes
 // through this layer in the order Beast issues it, so frames never interleave: the layer
@@ -146,7 +147,7 @@ class CorkedStream {
         handler);
   }
 
- // Runs f once nothing is corked any more: at once, or when the flush under way (or the one
+  // Runs f once nothing is corked any more: at once, or when the flush under way (or the one
   // the session's write loop is about to start) has sent everything.
   template <class F>
   void when_uncorked(F f) {
