@@ -18,6 +18,15 @@ import requests
 MOSQUITTO = '/usr/sbin/mosquitto'
 MOSQUITTO_PUB = '/usr/bin/mosquitto_pub'
 
+# Under AddressSanitizer (scripts/test.sh sets BLAZEIOT_SANITIZED=1) the platform runs several
+# times slower, and its exit scans for leaks. Bounds on durations are multiplied by SLOWDOWN
+# there: what they guard against (a stall, a blocked thread, a missed deadline) shows as
+# seconds either way.
+SANITIZED = os.environ.get('BLAZEIOT_SANITIZED') == '1'
+SLOWDOWN = 4 if SANITIZED else 1
+# A SIGTERM drains and exits within 5 s (the platform's own deadline is 4.5 s).
+STOP_LIMIT_S = 5 + (3 if SANITIZED else 0)
+
 # Variables the platform reads. A developer's shell must not leak any of them into a test.
 _CONFIG_PREFIXES = ('MQTT_', 'POSTGRES_', 'DB_', 'JWT_', 'ADMIN_', 'LOG_', 'RATE_LIMIT_', 'TLS_', 'WS_', 'MAX_')
 _CONFIG_NAMES = {
@@ -471,6 +480,62 @@ def publish_paho(target, topic, payload, qos=1, timeout=10):
             pub.wait_all_acked(timeout)
     finally:
         pub.close()
+
+
+class SeqLoad:
+    """Publishes seq 0, 1, ... at QoS 1 at about `rate` messages per second on one thread, in
+    turn to each of `devices` (`SensorData/<device>`): `count` messages, or with count=None
+    until stop() (a load that must still be running when something happens to the platform,
+    however slow the machine). finish() returns the seqs the broker acknowledged."""
+
+    UNTIL_STOPPED_CAP = 1_000_000
+
+    def __init__(self, broker, devices, count=None, rate=2000):
+        self.pub = PahoPublisher(broker)
+        self.count, self.rate, self.devices = count, rate, list(devices)
+        self.published = 0
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        burst = 20
+        start = time.monotonic()
+        limit = self.count if self.count is not None else self.UNTIL_STOPPED_CAP
+        for seq in range(limit):
+            if self.stopping.is_set():
+                break
+            device = self.devices[seq % len(self.devices)]
+            self.pub.publish(f'SensorData/{device}',
+                             json.dumps({'device_id': device, 'type': 'seq', 'value': seq,
+                                         'seq': seq}), qos=1, tag=seq)
+            self.published += 1
+            if self.published % burst == 0:
+                ahead = start + self.published / self.rate - time.monotonic()
+                if ahead > 0:
+                    time.sleep(ahead)
+
+    @property
+    def running(self):
+        return self.thread.is_alive()
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.stopping.set()
+        return self
+
+    def finish(self, timeout=20):
+        """Waits until the broker acknowledged everything; returns the acknowledged seqs."""
+        self.thread.join(timeout)
+        assert not self.thread.is_alive(), 'publisher did not finish'
+        self.pub.wait_all_acked(timeout)
+        acked = self.pub.acked_tags()
+        self.pub.close()
+        assert len(set(acked)) == self.published, \
+            f'broker acknowledged {len(set(acked))}/{self.published}'
+        return set(acked)
 
 
 # ---------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import warnings
 import pytest
 import requests
 
-from harness import Broker, Platform, children_of
+from harness import SLOWDOWN, Broker, Platform, children_of
 
 SECRET = 'k3Jd9sLq2VbX8nRt5YwZ1cFg7HmP4aUe6TiO0yEr'
 
@@ -347,7 +347,8 @@ def test_hashing_does_not_stall_other_requests(shared):
     def hammer():
         while not stop.is_set():
             try:
-                shared.api('POST', '/api/auth/login',
+                # Six logins share two hashing slots: each may queue behind a few hashes.
+                shared.api('POST', '/api/auth/login', timeout=60,
                            json={'username': 'viewer1', 'password': 'viewer-pass-1'})
             except Exception as e:  # noqa: BLE001 - reported below
                 errors.append(e)
@@ -369,8 +370,8 @@ def test_hashing_does_not_stall_other_requests(shared):
             t.join()
     assert not errors
     latencies.sort()
-    assert latencies[len(latencies) // 2] < 0.05, latencies
-    assert latencies[-1] < 0.5, latencies
+    assert latencies[len(latencies) // 2] < 0.05 * SLOWDOWN, latencies
+    assert latencies[-1] < 0.5 * SLOWDOWN, latencies
 
 
 def status_kb(pid, field):

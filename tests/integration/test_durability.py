@@ -15,63 +15,9 @@ import subprocess
 import threading
 import time
 
-from harness import MOSQUITTO_PUB, PahoPublisher, mosquitto_pub
+from harness import MOSQUITTO_PUB, STOP_LIMIT_S, SeqLoad, mosquitto_pub
 
 DEVICE = 'DurabilityDev'
-
-
-class SeqLoad:
-    """Publishes seq 0, 1, ... at QoS 1 at about `rate` messages per second on one thread:
-    `count` of them, or with count=None until stop() (a load that must still be running when
-    something happens to the platform, however slow the machine)."""
-
-    UNTIL_STOPPED_CAP = 1_000_000
-
-    def __init__(self, broker, count=None, rate=2000, device=DEVICE):
-        self.pub = PahoPublisher(broker)
-        self.count, self.rate, self.device = count, rate, device
-        self.published = 0
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self):
-        burst = 20
-        start = time.monotonic()
-        limit = self.count if self.count is not None else self.UNTIL_STOPPED_CAP
-        for seq in range(limit):
-            if self.stopping.is_set():
-                break
-            self.pub.publish(f'SensorData/{self.device}',
-                             json.dumps({'device_id': self.device, 'type': 'seq', 'value': seq,
-                                         'seq': seq}), qos=1, tag=seq)
-            self.published += 1
-            if self.published % burst == 0:
-                ahead = start + self.published / self.rate - time.monotonic()
-                if ahead > 0:
-                    time.sleep(ahead)
-
-    @property
-    def running(self):
-        return self.thread.is_alive()
-
-    def stop(self):
-        self.stopping.set()
-        return self
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def finish(self, timeout=20):
-        """Waits until the broker acknowledged everything; returns the acknowledged seqs."""
-        self.thread.join(timeout)
-        assert not self.thread.is_alive(), 'publisher did not finish'
-        self.pub.wait_all_acked(timeout)
-        acked = self.pub.acked_tags()
-        self.pub.close()
-        assert len(set(acked)) == self.published, \
-            f'broker acknowledged {len(set(acked))}/{self.published}'
-        return set(acked)
 
 
 def stored_seqs(platform, device=DEVICE):
@@ -84,11 +30,22 @@ def stored_count(platform, device=DEVICE):
 
 
 def assert_all_arrive(platform, acked, timeout=20, device=DEVICE):
-    """Waits until every acked seq is stored; fails naming the missing ones. Returns duplicates."""
-    try:
-        platform.wait_for(lambda: acked <= set(stored_seqs(platform, device)), timeout=timeout,
-                          interval=0.2, what='every acknowledged message')
-    except TimeoutError:
+    """Waits until every acked seq is stored, for as long as rows keep arriving and `timeout`
+    seconds after the last one did (a slow machine stores a backlog slowly, a lost message
+    never); fails naming the missing ones. Returns duplicates."""
+    progress = {'rows': -1, 'at': time.monotonic()}
+
+    def arrived_or_stalled():
+        seqs = stored_seqs(platform, device)
+        if acked <= set(seqs):
+            return True
+        if len(seqs) != progress['rows']:
+            progress.update(rows=len(seqs), at=time.monotonic())
+        return time.monotonic() - progress['at'] > timeout
+
+    platform.wait_for(arrived_or_stalled, timeout=300, interval=0.2,
+                      what='every acknowledged message')
+    if not acked <= set(stored_seqs(platform, device)):
         missing = sorted(acked - set(stored_seqs(platform, device)))
         raise AssertionError(f'{len(missing)} of {len(acked)} acknowledged messages lost, e.g. '
                              f'{missing[:20]}\n--- platform output ---\n'
@@ -103,7 +60,7 @@ def assert_all_arrive(platform, acked, timeout=20, device=DEVICE):
 def interrupt_platform_under_load(broker, platform, sig, record_property, cycles=3):
     """Stops the platform with sig `cycles` times while a QoS 1 load runs, restarting it each
     time; returns the exit codes and stop durations."""
-    load = SeqLoad(broker, rate=2000).start()
+    load = SeqLoad(broker, [DEVICE], rate=2000).start()
     codes, durations = [], []
     for _ in range(cycles):
         target = stored_count(platform) + 400
@@ -124,7 +81,7 @@ def test_sigterm_under_qos1_load_loses_nothing(broker, platform, record_property
     codes, durations = interrupt_platform_under_load(broker, platform, signal.SIGTERM,
                                                      record_property)
     assert codes == [0] * len(codes), f'exit codes after SIGTERM: {codes}'
-    assert max(durations) < 5, f'SIGTERM took {durations} s'
+    assert max(durations) < STOP_LIMIT_S, f'SIGTERM took {durations} s'
 
 
 def test_sigkill_under_qos1_load_loses_nothing(broker, platform, record_property):
@@ -133,10 +90,15 @@ def test_sigkill_under_qos1_load_loses_nothing(broker, platform, record_property
 
 
 def test_broker_restart_under_load_loses_nothing(broker, platform, record_property):
-    load = SeqLoad(broker, count=5000, rate=2000).start()
+    load = SeqLoad(broker, [DEVICE], rate=2000).start()
     platform.wait_for(lambda: stored_count(platform) >= 400, timeout=10, what='ingest under load')
     broker.restart()
-    acked = load.finish()
+    assert load.running, 'the load ended before the broker was restarted'
+    # The load goes on across the restart for a while before it stops.
+    resumed = load.published + 1000
+    platform.wait_for(lambda: load.published >= resumed, timeout=30,
+                      what='the load after the restart')
+    acked = load.stop().finish()
     duplicates = assert_all_arrive(platform, acked)
     record_property('duplicates', duplicates)
     assert platform.alive()
@@ -163,7 +125,7 @@ def test_sigterm_during_a_qos1_flood_stores_each_message_once(broker, platform):
                               daemon=True)
     writer.start()
     try:
-        platform.wait_for(lambda: stored_count(platform) >= 20000, timeout=30,
+        platform.wait_for(lambda: stored_count(platform) >= 10000, timeout=60,
                           what='ingest under the flood')
         assert platform.stop() == 0
         assert flood.wait(timeout=60) == 0, flood.stderr.read()
@@ -180,7 +142,7 @@ def test_messages_published_while_down_arrive_after_restart(broker, platform):
     platform.wait_for(lambda: stored_count(platform) == 1, what='first message')
     assert platform.stop() == 0
 
-    load = SeqLoad(broker, count=300, rate=5000).start()
+    load = SeqLoad(broker, [DEVICE], count=300, rate=5000).start()
     acked = load.finish()
     for seq in range(300, 305):
         mosquitto_pub(broker, f'SensorData/{DEVICE}', json.dumps({'device_id': DEVICE, 'seq': seq}))
@@ -215,7 +177,7 @@ def test_low_disk_space_pauses_ingest_and_loses_nothing(broker, make_platform, t
             s = platform.api('GET', '/api/status', token).json()['data']
             return s['ingest']['paused_for_disk'] and s['status'] == 'degraded'
         platform.wait_for(paused, timeout=5, what='ingest paused for disk space')
-        load = SeqLoad(broker, count=200, rate=2000).start()
+        load = SeqLoad(broker, [DEVICE], count=200, rate=2000).start()
         acked = load.finish()  # the broker has them all
         # A read already under way when the pause came is still stored; then nothing more.
         time.sleep(0.5)
@@ -234,7 +196,7 @@ def test_low_disk_space_pauses_ingest_and_loses_nothing(broker, make_platform, t
 
 
 def test_a_backup_taken_during_ingest_is_a_consistent_copy(broker, platform, tmp_path):
-    load = SeqLoad(broker, rate=2000).start()
+    load = SeqLoad(broker, [DEVICE], rate=2000).start()
     platform.wait_for(lambda: stored_count(platform) >= 500, what='ingest under way')
     before = stored_count(platform)
     dest = tmp_path / 'backup.db'

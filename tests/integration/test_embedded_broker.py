@@ -61,7 +61,7 @@ def test_embedded_broker_is_started_supervised_and_stopped(make_platform):
     state = platform.tmp_dir / 'data' / 'mosquitto'
     assert state.is_dir() and any(state.iterdir()), f'nothing under {state}'
 
-    publish_until_stored(platform, port, 'EmbeddedDev1', timeout=5)
+    publish_until_stored(platform, port, 'EmbeddedDev1', timeout=15)
 
     os.kill(child, signal.SIGKILL)
     [restarted] = wait_for(lambda: [p for p in mosquitto_children(platform) if p != child],

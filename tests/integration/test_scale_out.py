@@ -5,14 +5,12 @@ Three real `blazeiot serve` processes share a Mosquitto shared subscription and 
 them; each must be stored exactly once, a WebSocket client on any instance must see what all
 of them ingest, and the platform-wide duties (presence timeouts) must run on one instance.
 """
-import json
 import re
-import threading
 import time
 
 import pytest
 
-from harness import (PahoPublisher, PgDatabase, WsRecorder, pg_env, shared_pg_server_uri,
+from harness import (PahoPublisher, PgDatabase, SeqLoad, WsRecorder, pg_env, shared_pg_server_uri,
                      wait_for)
 
 OFFLINE_TIMEOUT_S = 3
@@ -54,40 +52,6 @@ def timeout_logs(db, prefix):
                   'GROUP BY source ORDER BY source')
 
 
-class Load:
-    """Publishes seq 0..count-1 over `devices` at QoS 1, about `rate` per second."""
-
-    def __init__(self, broker, devices, count, rate):
-        self.pub = PahoPublisher(broker)
-        self.devices, self.count, self.rate = devices, count, rate
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self):
-        start = time.monotonic()
-        for seq in range(self.count):
-            device = self.devices[seq % len(self.devices)]
-            self.pub.publish(f'SensorData/{device}',
-                             json.dumps({'device_id': device, 'type': 'seq', 'value': seq,
-                                         'seq': seq}), qos=1, tag=seq)
-            if seq % 20 == 19:
-                ahead = start + (seq + 1) / self.rate - time.monotonic()
-                if ahead > 0:
-                    time.sleep(ahead)
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def finish(self, timeout=30):
-        self.thread.join(timeout)
-        assert not self.thread.is_alive(), 'publisher did not finish'
-        self.pub.wait_all_acked(timeout)
-        acked = set(self.pub.acked_tags())
-        self.pub.close()
-        assert acked == set(range(self.count)), f'broker acknowledged {len(acked)}/{self.count}'
-        return acked
-
-
 def test_three_instances_split_the_load_store_once_and_share_events(broker, make_platform,
                                                                     database):
     devices = [f'ScaleDev{i:02d}' for i in range(8)]
@@ -100,7 +64,7 @@ def test_three_instances_split_the_load_store_once_and_share_events(broker, make
 
     recorder = WsRecorder(platforms[0], token, ['sensor_data', 'devices', 'ota', 'logs']).start()
     try:
-        acked = Load(broker, devices, count, rate=1500).start().finish()
+        acked = SeqLoad(broker, devices, count, rate=1500).start().finish(timeout=30)
         wait_for(lambda: int(database.scalar('SELECT count(*) FROM sensor_data')) >= count,
                  timeout=30, interval=0.2, what='every message stored')
 

@@ -74,13 +74,15 @@ TEST(Password, Argon2idWithWeakerCostsIsRehashed) {
 
 TEST(Password, HashingTakesInteractiveTime) {
   auto start = std::chrono::steady_clock::now();
-  hash_password("timing");
+  const std::string hash = hash_password("timing");
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                   start)
                 .count();
-  // Deliberately slow enough to hurt guessing, fast enough for a login.
+  // Deliberately slow enough to hurt guessing, fast enough for a login: libsodium's
+  // interactive cost (64 MiB, two passes). The cost is checked in the hash rather than as an
+  // upper bound on the time, which on a busy machine says more about the machine.
   EXPECT_GE(ms, 5);
-  EXPECT_LE(ms, 2000);
+  EXPECT_NE(hash.find("$m=65536,t=2,p=1$"), std::string::npos) << hash;
 }
 
 // The platform's own binary as the child, as `blazeiot serve` runs it.
