@@ -28,7 +28,8 @@ SLOWDOWN = 4 if SANITIZED else 1
 STOP_LIMIT_S = 5 + (3 if SANITIZED else 0)
 
 # Variables the platform reads. A developer's shell must not leak any of them into a test.
-_CONFIG_PREFIXES = ('MQTT_', 'POSTGRES_', 'DB_', 'JWT_', 'ADMIN_', 'LOG_', 'RATE_LIMIT_', 'TLS_', 'WS_', 'MAX_')
+_CONFIG_PREFIXES = ('MQTT_', 'POSTGRES_', 'DB_', 'JWT_', 'ADMIN_', 'LOG_', 'RATE_LIMIT_', 'TLS_',
+                    'WS_', 'MAX_')
 _CONFIG_NAMES = {
     'NODE_ENV', 'HOST', 'PORT', 'TRUST_PROXY', 'CORS_ORIGIN', 'SQLITE_PATH', 'DATABASE_URL',
     'DATA_DIR', 'UPLOAD_DIR', 'DEVICE_OFFLINE_TIMEOUT', 'MAX_JSON_BODY', 'MAX_FIRMWARE_SIZE',
@@ -494,10 +495,18 @@ class SeqLoad:
         self.pub = PahoPublisher(broker)
         self.count, self.rate, self.devices = count, rate, list(devices)
         self.published = 0
+        self.error = None
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
+        try:
+            self._publish()
+        except Exception as e:  # noqa: BLE001 - reported by finish()
+            self.error = e
+            raise
+
+    def _publish(self):
         burst = 20
         start = time.monotonic()
         limit = self.count if self.count is not None else self.UNTIL_STOPPED_CAP
@@ -530,12 +539,35 @@ class SeqLoad:
         """Waits until the broker acknowledged everything; returns the acknowledged seqs."""
         self.thread.join(timeout)
         assert not self.thread.is_alive(), 'publisher did not finish'
+        assert self.error is None, f'publisher failed: {self.error!r}'
+        expected = self.count if self.count is not None else self.published
         self.pub.wait_all_acked(timeout)
-        acked = self.pub.acked_tags()
+        acked = set(self.pub.acked_tags())
         self.pub.close()
-        assert len(set(acked)) == self.published, \
-            f'broker acknowledged {len(set(acked))}/{self.published}'
-        return set(acked)
+        assert acked == set(range(expected)), f'broker acknowledged {len(acked)}/{expected}'
+        return acked
+
+
+def wait_progress(done, progress, stall_s, what, cap_s=300):
+    """Waits until done() is true for as long as progress() (a count) keeps changing, and at
+    most stall_s seconds after it last did: a slow machine works through a backlog slowly, a
+    stuck one not at all. Returns whether done() became true (the caller reports what is
+    missing)."""
+    last = {'value': None, 'at': time.monotonic()}
+
+    def done_or_stalled():
+        if done():
+            return True
+        value = progress()
+        if value != last['value']:
+            last.update(value=value, at=time.monotonic())
+        return time.monotonic() - last['at'] > stall_s
+
+    try:
+        wait_for(done_or_stalled, timeout=cap_s, interval=0.2, what=what)
+    except TimeoutError:
+        pass
+    return done()
 
 
 # ---------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import subprocess
 import threading
 import time
 
-from harness import MOSQUITTO_PUB, STOP_LIMIT_S, SeqLoad, mosquitto_pub
+from harness import MOSQUITTO_PUB, STOP_LIMIT_S, SeqLoad, mosquitto_pub, wait_progress
 
 DEVICE = 'DurabilityDev'
 
@@ -33,19 +33,9 @@ def assert_all_arrive(platform, acked, timeout=20, device=DEVICE):
     """Waits until every acked seq is stored, for as long as rows keep arriving and `timeout`
     seconds after the last one did (a slow machine stores a backlog slowly, a lost message
     never); fails naming the missing ones. Returns duplicates."""
-    progress = {'rows': -1, 'at': time.monotonic()}
-
-    def arrived_or_stalled():
-        seqs = stored_seqs(platform, device)
-        if acked <= set(seqs):
-            return True
-        if len(seqs) != progress['rows']:
-            progress.update(rows=len(seqs), at=time.monotonic())
-        return time.monotonic() - progress['at'] > timeout
-
-    platform.wait_for(arrived_or_stalled, timeout=300, interval=0.2,
-                      what='every acknowledged message')
-    if not acked <= set(stored_seqs(platform, device)):
+    if not wait_progress(lambda: acked <= set(stored_seqs(platform, device)),
+                         lambda: stored_count(platform, device), timeout,
+                         what='every acknowledged message'):
         missing = sorted(acked - set(stored_seqs(platform, device)))
         raise AssertionError(f'{len(missing)} of {len(acked)} acknowledged messages lost, e.g. '
                              f'{missing[:20]}\n--- platform output ---\n'
@@ -116,8 +106,9 @@ def test_sigterm_during_a_qos1_flood_stores_each_message_once(broker, platform):
     # broker every acknowledgement it sent, or the next session gets those messages again and
     # they are stored twice.
     count = 60000
-    lines = ''.join(json.dumps({'device_id': DEVICE, 'type': 'seq', 'value': seq, 'seq': seq}) + '\n'
-                    for seq in range(count))
+    lines = ''.join(
+        json.dumps({'device_id': DEVICE, 'type': 'seq', 'value': seq, 'seq': seq}) + '\n'
+        for seq in range(count))
     flood = subprocess.Popen([MOSQUITTO_PUB, '-h', '127.0.0.1', '-p', str(broker.port),
                               '-q', '1', '-t', f'SensorData/{DEVICE}', '-l'],
                              stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from harness import (PahoPublisher, PgDatabase, PostgresServer, SeqLoad, WsRecorder, pg_env,
-                     wait_for)
+                     wait_for, wait_progress)
 
 RATE = 1000  # messages per second, until the database is back (however slow the machine)
 MIN_BEFORE_OUTAGE = 1200  # stored before the database goes down
@@ -66,8 +66,9 @@ def test_database_restart_under_qos1_load_loses_nothing(pg_server, broker, make_
     count = len(acked)
 
     # Every acknowledged message is stored, and only once.
-    wait_for(lambda: stored(db) >= count, timeout=60, interval=0.2,
-             what='the backlog stored after the restart')
+    assert wait_progress(lambda: stored(db) >= count, lambda: stored(db), 30,
+                         what='the backlog stored after the restart'), \
+        f'{stored(db)} of {count} acknowledged messages stored'
     time.sleep(1)
     rows, distinct = db.sql("SELECT count(*), count(DISTINCT (data::json->>'seq')::int) "
                             "FROM sensor_data WHERE source_id LIKE 'OutageDev%'")[0]

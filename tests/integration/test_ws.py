@@ -491,8 +491,8 @@ def test_subscription_filters(broker, platform):
                 pub.publish(f'SensorData/{device}', reading(device, seq, type_))
                 published += 1
             for i, gw in enumerate([gw_a, gw_b, gw_a]):
-                pub.publish(f'BLEGatewayData/{gw}', {'gateway_id': gw, 'mac': f'00:00:00:00:00:0{i}',
-                                                     'temperature': 20 + i})
+                node = {'gateway_id': gw, 'mac': f'00:00:00:00:00:0{i}', 'temperature': 20 + i}
+                pub.publish(f'BLEGatewayData/{gw}', node)
                 published += 1
             pub.wait_all_acked()
             seen = []
@@ -761,10 +761,12 @@ def test_slow_reader_is_dropped_while_others_keep_up(broker, make_platform):
     latencies.sort()
     p99 = latencies[int(len(latencies) * 0.99)]
     growth_mb = (rss_after - rss_before) / 1024
-    print(f'fast client: {len(latencies)} probes, p50 {latencies[len(latencies) // 2] * 1000:.1f} ms, '
+    p50 = latencies[len(latencies) // 2]
+    print(f'fast client: {len(latencies)} probes, p50 {p50 * 1000:.1f} ms, '
           f'p99 {p99 * 1000:.1f} ms, max {latencies[-1] * 1000:.1f} ms; slow client: close {code} '
           f'after {len(messages)} of {total} messages; RSS {rss_before} -> {rss_after} kB')
-    assert p99 < 0.25 * SLOWDOWN, f'fast client p99 latency {p99 * 1000:.0f} ms beside a stalled one'
+    assert p99 < 0.25 * SLOWDOWN, \
+        f'fast client p99 latency {p99 * 1000:.0f} ms beside a stalled one'
     assert code == 1013, \
         f'slow client: expected close 1013, got {code} after {len(messages)} of {total} messages'
     assert len(messages) < total
