@@ -2,6 +2,7 @@
 
 Every process is started here and stopped by its PID; every port is a free loopback port.
 """
+import itertools
 import json
 import os
 import pathlib
@@ -489,8 +490,6 @@ class SeqLoad:
     until stop() (a load that must still be running when something happens to the platform,
     however slow the machine). finish() returns the seqs the broker acknowledged."""
 
-    UNTIL_STOPPED_CAP = 1_000_000
-
     def __init__(self, broker, devices, count=None, rate=2000):
         self.pub = PahoPublisher(broker)
         self.count, self.rate, self.devices = count, rate, list(devices)
@@ -509,8 +508,7 @@ class SeqLoad:
     def _publish(self):
         burst = 20
         start = time.monotonic()
-        limit = self.count if self.count is not None else self.UNTIL_STOPPED_CAP
-        for seq in range(limit):
+        for seq in range(self.count) if self.count is not None else itertools.count():
             if self.stopping.is_set():
                 break
             device = self.devices[seq % len(self.devices)]
@@ -526,6 +524,13 @@ class SeqLoad:
     @property
     def running(self):
         return self.thread.is_alive()
+
+    def go_on_for(self, messages, timeout=30):
+        """Returns once `messages` more have been published (after an event under test)."""
+        target = self.published + messages
+        wait_for(lambda: self.published >= target, timeout=timeout,
+                 what=f'{messages} more messages published')
+        return self
 
     def start(self):
         self.thread.start()
@@ -548,26 +553,25 @@ class SeqLoad:
         return acked
 
 
-def wait_progress(done, progress, stall_s, what, cap_s=300):
-    """Waits until done() is true for as long as progress() (a count) keeps changing, and at
-    most stall_s seconds after it last did: a slow machine works through a backlog slowly, a
-    stuck one not at all. Returns whether done() became true (the caller reports what is
-    missing)."""
-    last = {'value': None, 'at': time.monotonic()}
+def wait_progress(measure, done, stall_s, what, cap_s=300):
+    """Polls measure() until done(its value) holds, for as long as the value keeps changing and
+    at most stall_s seconds after it last did: a slow machine works through a backlog slowly,
+    a stuck one not at all. Returns (whether done, the last value) so that the caller can say
+    what is missing without measuring again."""
+    last, changed_at = None, time.monotonic()
 
     def done_or_stalled():
-        if done():
-            return True
-        value = progress()
-        if value != last['value']:
-            last.update(value=value, at=time.monotonic())
-        return time.monotonic() - last['at'] > stall_s
+        nonlocal last, changed_at
+        value = measure()
+        if value != last:
+            last, changed_at = value, time.monotonic()
+        return done(value) or time.monotonic() - changed_at > stall_s
 
     try:
         wait_for(done_or_stalled, timeout=cap_s, interval=0.2, what=what)
     except TimeoutError:
         pass
-    return done()
+    return last is not None and done(last), last
 
 
 # ---------------------------------------------------------------------------------------

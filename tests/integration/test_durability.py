@@ -33,10 +33,11 @@ def assert_all_arrive(platform, acked, timeout=20, device=DEVICE):
     """Waits until every acked seq is stored, for as long as rows keep arriving and `timeout`
     seconds after the last one did (a slow machine stores a backlog slowly, a lost message
     never); fails naming the missing ones. Returns duplicates."""
-    if not wait_progress(lambda: acked <= set(stored_seqs(platform, device)),
-                         lambda: stored_count(platform, device), timeout,
-                         what='every acknowledged message'):
-        missing = sorted(acked - set(stored_seqs(platform, device)))
+    arrived, seqs = wait_progress(lambda: stored_seqs(platform, device),
+                                  lambda seqs: acked <= set(seqs), timeout,
+                                  what='every acknowledged message')
+    if not arrived:
+        missing = sorted(acked - set(seqs or []))
         raise AssertionError(f'{len(missing)} of {len(acked)} acknowledged messages lost, e.g. '
                              f'{missing[:20]}\n--- platform output ---\n'
                              f'{platform.output()[-3000:]}')
@@ -85,10 +86,7 @@ def test_broker_restart_under_load_loses_nothing(broker, platform, record_proper
     broker.restart()
     assert load.running, 'the load ended before the broker was restarted'
     # The load goes on across the restart for a while before it stops.
-    resumed = load.published + 1000
-    platform.wait_for(lambda: load.published >= resumed, timeout=30,
-                      what='the load after the restart')
-    acked = load.stop().finish()
+    acked = load.go_on_for(1000).stop().finish()
     duplicates = assert_all_arrive(platform, acked)
     record_property('duplicates', duplicates)
     assert platform.alive()

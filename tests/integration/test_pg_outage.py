@@ -60,15 +60,13 @@ def test_database_restart_under_qos1_load_loses_nothing(pg_server, broker, make_
         pg_server.start_server()
 
     # The load goes on for a moment with the database back, then stops.
-    after_restart = load.published + 500
-    wait_for(lambda: load.published >= after_restart, timeout=30, what='the load after the restart')
-    acked = load.stop().finish(timeout=30)  # every published seq, acknowledged
+    acked = load.go_on_for(500).stop().finish(timeout=30)  # every published seq, acknowledged
     count = len(acked)
 
     # Every acknowledged message is stored, and only once.
-    assert wait_progress(lambda: stored(db) >= count, lambda: stored(db), 30,
-                         what='the backlog stored after the restart'), \
-        f'{stored(db)} of {count} acknowledged messages stored'
+    arrived, rows = wait_progress(lambda: stored(db), lambda n: n >= count, 30,
+                                  what='the backlog stored after the restart')
+    assert arrived, f'{rows} of {count} acknowledged messages stored'
     time.sleep(1)
     rows, distinct = db.sql("SELECT count(*), count(DISTINCT (data::json->>'seq')::int) "
                             "FROM sensor_data WHERE source_id LIKE 'OutageDev%'")[0]
