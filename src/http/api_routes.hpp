@@ -46,6 +46,9 @@ Route api_route(boost::beast::http::verb method, std::string pattern, Access acc
   return r;
 }
 
+// The largest `metadata` object a device, gateway or node may be given.
+inline constexpr std::size_t kMaxMetadataBytes = 16 * 1024;
+
 // The 400 response for a non-empty error list.
 inline std::optional<ApiResult> invalid(const std::vector<FieldError>& errors) {
   if (errors.empty()) return std::nullopt;

@@ -10,8 +10,6 @@ using boost::beast::http::verb;
 
 namespace {
 
-constexpr std::size_t kMaxMetadataBytes = 16 * 1024;
-
 ApiResult device_not_found() { return error_result(404, "Device not found"); }
 
 ApiResult list_devices(ApiContext& ctx, ApiRequest& req) {

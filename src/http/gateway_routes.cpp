@@ -10,8 +10,6 @@ using boost::beast::http::verb;
 
 namespace {
 
-constexpr std::size_t kMaxMetadataBytes = 16 * 1024;
-
 ApiResult gateway_not_found() { return error_result(404, "Gateway not found"); }
 
 ApiResult list_gateways(ApiContext& ctx, ApiRequest& req) {

@@ -11,8 +11,6 @@ using boost::beast::http::verb;
 
 namespace {
 
-constexpr std::size_t kMaxMetadataBytes = 16 * 1024;
-
 // The one node a request means, or the response saying why there is none.
 std::variant<NodeRecord, ApiResult> resolve_node(ApiContext& ctx, const ApiRequest& req,
                                                  const std::optional<std::string>& gateway_id) {

@@ -31,6 +31,9 @@
 
 namespace blazeiot::test {
 
+// The suites' reference time: 2023-11-14, inside the PostgreSQL partitions they create.
+inline constexpr EpochMs kT0 = 1'700'000'000'000;
+
 class SqliteBackend {
  public:
   static constexpr const char* kName = "Sqlite";

@@ -3,11 +3,10 @@
 #include "core/clock.hpp"
 #include "domain/presence_tracker.hpp"
 
-using namespace blazeiot;
+#include "presence_keys.hpp"
 
-namespace {
-PresenceKey device(const std::string& id) { return {EntityKind::device, id, ""}; }
-}  // namespace
+using namespace blazeiot;
+using blazeiot::testing::device;
 
 TEST(PresenceTracker, FirstMessageRegistersAndComesOnline) {
   FakeClock clock;

@@ -4,10 +4,12 @@
 
 #include "domain/presence_tracker.hpp"
 
+#include "presence_keys.hpp"
+
 using namespace blazeiot;
+using blazeiot::testing::device;
 
 namespace {
-PresenceKey device(const std::string& id) { return {EntityKind::device, id, ""}; }
 constexpr EpochMs kTimeout = 10'000;
 }  // namespace
 

@@ -10,7 +10,6 @@ using namespace blazeiot;
 using namespace blazeiot::test;
 
 namespace {
-constexpr EpochMs kT0 = 1'700'000'000'000;
 
 CommandReply reply(std::string command_id, std::string device_id, std::string status,
                    EpochMs at, std::string result_json = "") {

@@ -7,10 +7,6 @@
 using namespace blazeiot;
 using namespace blazeiot::test;
 
-namespace {
-constexpr EpochMs kT0 = 1'700'000'000'000;
-}  // namespace
-
 template <class Backend>
 class InventoryStoreTest : public StoreTest<Backend> {
  protected:

@@ -11,7 +11,6 @@ using namespace blazeiot;
 using namespace blazeiot::test;
 
 namespace {
-constexpr EpochMs kT0 = 1'700'000'000'000;
 
 std::vector<std::int64_t> ids_of(const std::vector<OtaUpdate>& updates) {
   std::vector<std::int64_t> out;

@@ -20,6 +20,10 @@ constexpr EpochMs kNov2023 = 1'698'796'800'000;  // 2023-11-01T00:00:00Z
 constexpr EpochMs kDec2023 = 1'701'388'800'000;
 constexpr EpochMs kJan2024 = 1'704'067'200'000;
 
+}  // namespace
+
+// Outside the anonymous namespace: the tests derive from it, and in a unity batch a base of
+// internal linkage would make each of them a -Wsubobject-linkage warning.
 class PostgresStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -60,8 +64,6 @@ class PostgresStoreTest : public ::testing::Test {
   std::optional<PgTestDatabase> db_;
   std::unique_ptr<PostgresStorage> storage_;
 };
-
-}  // namespace
 
 TEST_F(PostgresStoreTest, MigrateCreatesThisMonthsPartitionAndTwoAhead) {
   for (const char* ahead : {"0", "1", "2"}) {

@@ -14,7 +14,6 @@ using namespace blazeiot;
 using namespace blazeiot::test;
 
 namespace {
-constexpr EpochMs kT0 = 1'700'000'000'000;  // 2023-11-14
 constexpr EpochMs kDay = 24LL * 3600 * 1000;
 
 const KnownEntity* find_entity(const std::vector<KnownEntity>& all, EntityKind kind,

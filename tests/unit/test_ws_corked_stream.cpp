@@ -17,14 +17,14 @@
 #include "ws/corked_stream.hpp"
 
 using namespace blazeiot;
-namespace test = boost::beast::test;
+namespace beast_test = boost::beast::test;
 
 namespace {
 
 struct Pair {
   boost::asio::io_context io;
-  CorkedStream<test::stream> out{io};
-  test::stream peer{io};
+  CorkedStream<beast_test::stream> out{io};
+  beast_test::stream peer{io};
   Pair() { out.next_layer().connect(peer); }
 
   std::string flush() {

@@ -5,7 +5,7 @@
 namespace blazeiot {
 namespace {
 
-constexpr const char* kColumns =
+constexpr const char* kSelectDevice =
     "SELECT device_id, name, type, firmware_version, status, last_seen, metadata, created_at,"
     " updated_at FROM devices";
 
@@ -23,8 +23,8 @@ Device read_device(const SqliteStatement& q) {
   return d;
 }
 
-std::optional<Device> find_on(SqliteConnection& c, std::string_view device_id) {
-  auto q = c.prepare(std::string(kColumns) + " WHERE device_id = ?");
+std::optional<Device> find_device_on(SqliteConnection& c, std::string_view device_id) {
+  auto q = c.prepare(std::string(kSelectDevice) + " WHERE device_id = ?");
   q.bind(1, device_id);
   if (!q.step()) return std::nullopt;
   return read_device(q);
@@ -37,7 +37,7 @@ std::vector<Device> SqliteDeviceStore::list(const DeviceFilter& filter) {
   if (filter.status) where.add("status = ?", std::string(to_string(*filter.status)));
   where.add_if(filter.type, "type = ?");
   return db_.read([&](SqliteConnection& c) {
-    auto q = c.prepare(kColumns + where.sql() + " ORDER BY device_id");
+    auto q = c.prepare(kSelectDevice + where.sql() + " ORDER BY device_id");
     where.bind(q);
     std::vector<Device> out;
     while (q.step()) out.push_back(read_device(q));
@@ -46,7 +46,7 @@ std::vector<Device> SqliteDeviceStore::list(const DeviceFilter& filter) {
 }
 
 std::optional<Device> SqliteDeviceStore::find(std::string_view device_id) {
-  return db_.read([&](SqliteConnection& c) { return find_on(c, device_id); });
+  return db_.read([&](SqliteConnection& c) { return find_device_on(c, device_id); });
 }
 
 bool SqliteDeviceStore::create(const Device& d) {
@@ -84,7 +84,7 @@ std::optional<Device> SqliteDeviceStore::update(std::string_view device_id, cons
         .bind(6, now)
         .run();
     if (c.changes() == 0) return std::nullopt;
-    return find_on(c, device_id);
+    return find_device_on(c, device_id);
   });
 }
 

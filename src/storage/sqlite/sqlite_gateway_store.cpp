@@ -5,7 +5,7 @@
 namespace blazeiot {
 namespace {
 
-constexpr const char* kColumns =
+constexpr const char* kSelectGateway =
     "SELECT g.gateway_id, g.name, g.type, g.status, g.last_seen, g.metadata, g.created_at,"
     " g.updated_at, (SELECT COUNT(*) FROM nodes n WHERE n.gateway_id = g.gateway_id)"
     " FROM gateways g";
@@ -24,8 +24,8 @@ Gateway read_gateway(const SqliteStatement& q) {
   return g;
 }
 
-std::optional<Gateway> find_on(SqliteConnection& c, std::string_view gateway_id) {
-  auto q = c.prepare(std::string(kColumns) + " WHERE g.gateway_id = ?");
+std::optional<Gateway> find_gateway_on(SqliteConnection& c, std::string_view gateway_id) {
+  auto q = c.prepare(std::string(kSelectGateway) + " WHERE g.gateway_id = ?");
   q.bind(1, gateway_id);
   if (!q.step()) return std::nullopt;
   return read_gateway(q);
@@ -38,7 +38,7 @@ std::vector<Gateway> SqliteGatewayStore::list(const GatewayFilter& filter) {
   if (filter.status) where.add("g.status = ?", std::string(to_string(*filter.status)));
   where.add_if(filter.type, "g.type = ?");
   return db_.read([&](SqliteConnection& c) {
-    auto q = c.prepare(kColumns + where.sql() + " ORDER BY g.gateway_id");
+    auto q = c.prepare(kSelectGateway + where.sql() + " ORDER BY g.gateway_id");
     where.bind(q);
     std::vector<Gateway> out;
     while (q.step()) out.push_back(read_gateway(q));
@@ -47,7 +47,7 @@ std::vector<Gateway> SqliteGatewayStore::list(const GatewayFilter& filter) {
 }
 
 std::optional<Gateway> SqliteGatewayStore::find(std::string_view gateway_id) {
-  return db_.read([&](SqliteConnection& c) { return find_on(c, gateway_id); });
+  return db_.read([&](SqliteConnection& c) { return find_gateway_on(c, gateway_id); });
 }
 
 bool SqliteGatewayStore::create(const Gateway& g) {
@@ -81,7 +81,7 @@ std::optional<Gateway> SqliteGatewayStore::update(std::string_view gateway_id,
         .bind(5, now)
         .run();
     if (c.changes() == 0) return std::nullopt;
-    return find_on(c, gateway_id);
+    return find_gateway_on(c, gateway_id);
   });
 }
 

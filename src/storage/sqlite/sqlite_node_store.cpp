@@ -5,7 +5,7 @@
 namespace blazeiot {
 namespace {
 
-constexpr const char* kColumns =
+constexpr const char* kSelectNode =
     "SELECT id, mac, gateway_id, name, type, status, last_seen, metadata, created_at,"
     " updated_at FROM nodes";
 
@@ -32,7 +32,7 @@ std::vector<NodeRecord> SqliteNodeStore::list(const NodeFilter& filter) {
   where.add_if(filter.mac, "mac = ?");
   if (filter.status) where.add("status = ?", std::string(to_string(*filter.status)));
   return db_.read([&](SqliteConnection& c) {
-    auto q = c.prepare(kColumns + where.sql() + " ORDER BY gateway_id, mac");
+    auto q = c.prepare(kSelectNode + where.sql() + " ORDER BY gateway_id, mac");
     where.bind(q);
     std::vector<NodeRecord> out;
     while (q.step()) out.push_back(read_node(q));
@@ -54,7 +54,7 @@ std::optional<NodeRecord> SqliteNodeStore::update(std::string_view mac, std::str
         .bind(6, now)
         .run();
     if (c.changes() == 0) return std::nullopt;
-    auto q = c.prepare(std::string(kColumns) + " WHERE mac = ? AND gateway_id = ?");
+    auto q = c.prepare(std::string(kSelectNode) + " WHERE mac = ? AND gateway_id = ?");
     q.bind(1, mac).bind(2, gateway_id);
     if (!q.step()) return std::nullopt;
     return read_node(q);

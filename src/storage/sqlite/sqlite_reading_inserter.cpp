@@ -7,7 +7,7 @@
 namespace blazeiot {
 namespace {
 
-constexpr int kColumns = 8;
+constexpr int kParamsPerRow = 8;
 
 std::string insert_sql(std::size_t rows) {
   std::string sql =
@@ -90,7 +90,7 @@ void SqliteReadingInserter::insert(std::span<const Reading> readings) {
   std::size_t i = 0;
   for (; i + kRowsPerStatement <= order.size(); i += kRowsPerStatement) {
     for (std::size_t k = 0; k < kRowsPerStatement; ++k)
-      bind_row(chunk_, static_cast<int>(k) * kColumns, readings[order[i + k]]);
+      bind_row(chunk_, static_cast<int>(k) * kParamsPerRow, readings[order[i + k]]);
     chunk_.run();
   }
   for (; i < order.size(); ++i) {

@@ -3,7 +3,7 @@
 namespace blazeiot {
 namespace {
 
-constexpr const char* kColumns =
+constexpr const char* kSelectUser =
     "SELECT id, username, email, password_hash, role, created_at, updated_at, last_login,"
     " tokens_valid_after FROM users";
 
@@ -44,7 +44,7 @@ std::int64_t SqliteUserStore::count() {
 
 std::vector<User> SqliteUserStore::list() {
   return db_.read([](SqliteConnection& c) {
-    auto q = c.prepare(std::string(kColumns) + " ORDER BY id");
+    auto q = c.prepare(std::string(kSelectUser) + " ORDER BY id");
     std::vector<User> out;
     while (q.step()) out.push_back(read_user(q));
     return out;
@@ -53,7 +53,7 @@ std::vector<User> SqliteUserStore::list() {
 
 std::optional<User> SqliteUserStore::find_by_id(std::int64_t id) {
   return db_.read([&](SqliteConnection& c) -> std::optional<User> {
-    auto q = c.prepare(std::string(kColumns) + " WHERE id = ?");
+    auto q = c.prepare(std::string(kSelectUser) + " WHERE id = ?");
     q.bind(1, id);
     if (!q.step()) return std::nullopt;
     return read_user(q);
@@ -62,7 +62,7 @@ std::optional<User> SqliteUserStore::find_by_id(std::int64_t id) {
 
 std::optional<User> SqliteUserStore::find_by_username(std::string_view username) {
   return db_.read([&](SqliteConnection& c) -> std::optional<User> {
-    auto q = c.prepare(std::string(kColumns) + " WHERE username = ?");
+    auto q = c.prepare(std::string(kSelectUser) + " WHERE username = ?");
     q.bind(1, username);
     if (!q.step()) return std::nullopt;
     return read_user(q);
