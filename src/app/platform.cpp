@@ -258,8 +258,8 @@ int serve(const Config& config) {
   ota_options.link_ttl_ms = config.ota_link_ttl_s * 1000LL;
   ota_options.public_url = config.public_url;
   auto duties_strand = asio::make_strand(io);
-  OtaService ota(duties_strand, storage->ota(), storage->devices(), registry, *client, events, log,
-                 clock, duty_leader, download_links, ota_options);
+  OtaService ota(duties_strand, storage->ota(), registry, *client, events, log, clock,
+                 duty_leader, download_links, ota_options);
   CommandService commands(duties_strand, storage->commands(), *client, log, clock, duty_leader,
                           config.command_timeout_s * 1000LL);
   OtaApi ota_api{services, registry, ota, commands, download_links};

@@ -3,17 +3,11 @@
 #include <limits>
 #include <optional>
 
+#include "http/header_text.hpp"
+
 namespace blazeiot {
 
 namespace {
-
-bool is_ows(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view trim_ows(std::string_view s) {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 // 1*DIGIT. A value too large for 64 bits saturates rather than failing: it is still a
 // well-formed range ("bytes=99999999999999999999999-" is merely unsatisfiable).

@@ -4,6 +4,8 @@
 #include <functional>
 #include <utility>
 
+#include "http/header_text.hpp"
+
 namespace blazeiot {
 
 namespace {
@@ -15,14 +17,6 @@ bool iequals(std::string_view a, std::string_view b) {
            auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
            return lower(x) == lower(y);
          });
-}
-
-bool is_ows(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view trim_ows(std::string_view s) {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
 }
 
 // RFC 9110 token characters.

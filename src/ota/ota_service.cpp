@@ -19,13 +19,12 @@ constexpr auto kTick = std::chrono::milliseconds(1000);
 constexpr std::int64_t kMaxStartsPerTick = 50;
 }  // namespace
 
-OtaService::OtaService(asio::any_io_executor executor, OtaStore& store, DeviceStore& devices,
+OtaService::OtaService(asio::any_io_executor executor, OtaStore& store,
                        FirmwareRegistry& registry, MqttPublisher& mqtt, EventBus& events,
                        SystemLog& log, const Clock& clock, const Leadership& leadership,
                        const DownloadSigner& links, OtaOptions options)
     : executor_(std::move(executor)),
       store_(store),
-      devices_(devices),
       registry_(registry),
       mqtt_(mqtt),
       events_(events),

@@ -19,7 +19,6 @@
 #include "ingest/mqtt_publisher.hpp"
 #include "ota/download_url.hpp"
 #include "ota/firmware_registry.hpp"
-#include "storage/device_store.hpp"
 #include "storage/ota_store.hpp"
 
 namespace blazeiot {
@@ -32,10 +31,9 @@ struct OtaOptions {
 
 class OtaService {
  public:
-  OtaService(boost::asio::any_io_executor executor, OtaStore& store, DeviceStore& devices,
-             FirmwareRegistry& registry, MqttPublisher& mqtt, EventBus& events, SystemLog& log,
-             const Clock& clock, const Leadership& leadership, const DownloadSigner& links,
-             OtaOptions options);
+  OtaService(boost::asio::any_io_executor executor, OtaStore& store, FirmwareRegistry& registry,
+             MqttPublisher& mqtt, EventBus& events, SystemLog& log, const Clock& clock,
+             const Leadership& leadership, const DownloadSigner& links, OtaOptions options);
   ~OtaService();
 
   void start();
@@ -66,7 +64,6 @@ class OtaService {
 
   boost::asio::any_io_executor executor_;
   OtaStore& store_;
-  DeviceStore& devices_;
   FirmwareRegistry& registry_;
   MqttPublisher& mqtt_;
   EventBus& events_;

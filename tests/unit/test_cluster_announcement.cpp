@@ -6,7 +6,7 @@ using namespace blazeiot;
 
 namespace {
 
-Reading reading(const std::string& id, std::string data, EpochMs at) {
+Reading reading_at(const std::string& id, std::string data, EpochMs at) {
   Reading r;
   r.source_id = id;
   r.type = "Temperature";
@@ -33,7 +33,7 @@ TEST(ClusterAnnouncement, RoundTripsEveryKindOfItem) {
   b.presence.push_back(
       {EntityKind::node, "58:8c:81:ab:a6:16", "BLEGateway0001", Presence::offline, 7});
   b.sightings.push_back({EntityKind::device, "Device0001", "", "n", "t", 5});
-  b.readings.push_back(reading("Device0001", R"({"device_id":"Device0001","v":"\"q\" é"})", 5));
+  b.readings.push_back(reading_at("Device0001", R"({"device_id":"Device0001","v":"\"q\" é"})", 5));
   b.readings.back().device_time = 4;
   b.ota_responses.push_back({"Device0001", "downloading", "1.2.0", "", 40, 6});
   b.logs.push_back({0, "device", "info", "Device0001", "line\nbreak", "{}", 8});
@@ -69,8 +69,8 @@ TEST(ClusterAnnouncement, OwnAnnouncementsAreSkipped) {
 TEST(ClusterAnnouncement, LargeBatchesSplitIntoWholeItemsUnderTheLimit) {
   IngestBatch b;
   for (int i = 0; i < 2000; ++i)
-    b.readings.push_back(reading("Device" + std::to_string(i % 50),
-                                 R"({"device_id":"x","seq":)" + std::to_string(i) + "}", i));
+    b.readings.push_back(reading_at("Device" + std::to_string(i % 50),
+                                    R"({"device_id":"x","seq":)" + std::to_string(i) + "}", i));
   std::atomic<std::uint64_t> seq{1};
   auto payloads = encode_announcements(b, 7, seq);
   EXPECT_GT(payloads.size(), 10u);
@@ -85,8 +85,8 @@ TEST(ClusterAnnouncement, AnOversizedItemTravelsInFragmentsSplitBetweenCharacter
   std::string big = R"({"blob":")";
   for (int i = 0; i < 30000; ++i) big += "é";  // two bytes each: cuts must avoid the middle
   big += R"("})";
-  b.readings.push_back(reading("Big", big, 1));
-  b.readings.push_back(reading("Small", "{}", 2));
+  b.readings.push_back(reading_at("Big", big, 1));
+  b.readings.push_back(reading_at("Small", "{}", 2));
   std::atomic<std::uint64_t> seq{1};
   auto payloads = encode_announcements(b, 7, seq);
   EXPECT_GE(payloads.size(), 8u);
@@ -104,7 +104,7 @@ TEST(ClusterAnnouncement, AnOversizedItemTravelsInFragmentsSplitBetweenCharacter
 
 TEST(ClusterAnnouncement, AFragmentSeriesCutByAReconnectIsDropped) {
   IngestBatch b;
-  b.readings.push_back(reading("Big", R"({"blob":")" + std::string(20000, 'x') + R"("})", 1));
+  b.readings.push_back(reading_at("Big", R"({"blob":")" + std::string(20000, 'x') + R"("})", 1));
   std::atomic<std::uint64_t> seq{1};
   auto payloads = encode_announcements(b, 7, seq);
   ASSERT_GE(payloads.size(), 3u);

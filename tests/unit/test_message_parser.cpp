@@ -9,10 +9,10 @@
 using namespace blazeiot;
 
 namespace {
-constexpr EpochMs kNow = 1'730'543'400'000;
+constexpr EpochMs kReceivedAt = 1'730'543'400'000;
 
 ParsedMessage ok(std::string_view topic, std::string_view payload) {
-  auto r = parse_message(topic, payload, kNow, ParseLimits{});
+  auto r = parse_message(topic, payload, kReceivedAt, ParseLimits{});
   if (auto* rej = std::get_if<Rejection>(&r)) {
     ADD_FAILURE() << "rejected: " << rej->detail;
     return {};
@@ -21,7 +21,7 @@ ParsedMessage ok(std::string_view topic, std::string_view payload) {
 }
 
 RejectReason rejected(std::string_view topic, std::string_view payload, ParseLimits limits = {}) {
-  auto r = parse_message(topic, payload, kNow, limits);
+  auto r = parse_message(topic, payload, kReceivedAt, limits);
   if (!std::holds_alternative<Rejection>(r)) {
     ADD_FAILURE() << "accepted " << payload;
     return RejectReason::unknown_topic;
@@ -39,7 +39,7 @@ TEST(MessageParser, SensorDataKeepsEveryField) {
   EXPECT_EQ(r.source_id, "Device0001");
   EXPECT_EQ(r.type, "Temperature");
   EXPECT_EQ(r.value, 25.5);
-  EXPECT_EQ(r.received_at, kNow);
+  EXPECT_EQ(r.received_at, kReceivedAt);
   auto data = boost::json::parse(r.data_json).as_object();
   EXPECT_EQ(data["unit"].as_string(), "C");
   EXPECT_EQ(data["battery"].as_int64(), 91);
@@ -160,7 +160,7 @@ TEST(MessageParser, CommandResponse) {
   EXPECT_EQ(r.command_id, "cmd-1.a:b_C");
   EXPECT_EQ(r.status, "success");
   EXPECT_EQ(r.result_json, R"({"uptime":42,"temp":21.5})");
-  EXPECT_EQ(r.received_at, kNow);
+  EXPECT_EQ(r.received_at, kReceivedAt);
   // A reply is no telemetry: nothing else comes out of it.
   EXPECT_TRUE(m.readings.empty());
   EXPECT_TRUE(m.sightings.empty());

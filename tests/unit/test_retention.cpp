@@ -13,7 +13,7 @@ using testing::TempDir;
 using test::device_reading;
 using test::log_entry;
 
-constexpr EpochMs kDay = 24LL * 3600 * 1000;
+constexpr EpochMs kDayMs = 24LL * 3600 * 1000;
 
 struct CapturedLog final : SystemLog {
   std::vector<LogEntry> entries;
@@ -34,11 +34,11 @@ class RetentionTest : public ::testing::Test {
     IngestBatch b;
     const int old = 2 * Retention::kChunkRows + 17;
     for (int i = 0; i < old; ++i)
-      b.readings.push_back(device_reading("D", clock.now_ms() - 40 * kDay + i, std::nullopt));
+      b.readings.push_back(device_reading("D", clock.now_ms() - 40 * kDayMs + i, std::nullopt));
     for (int i = 0; i < 5; ++i)
-      b.readings.push_back(device_reading("D", clock.now_ms() - 2 * kDay + i, std::nullopt));
-    b.logs.push_back(log_entry("device", "old", clock.now_ms() - 100 * kDay));
-    b.logs.push_back(log_entry("device", "recent", clock.now_ms() - kDay));
+      b.readings.push_back(device_reading("D", clock.now_ms() - 2 * kDayMs + i, std::nullopt));
+    b.logs.push_back(log_entry("device", "old", clock.now_ms() - 100 * kDayMs));
+    b.logs.push_back(log_entry("device", "recent", clock.now_ms() - kDayMs));
     storage.telemetry().apply(b);
   }
 

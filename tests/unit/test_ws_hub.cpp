@@ -14,7 +14,7 @@ std::shared_ptr<const std::string> next(WsClient& c) {
 }  // namespace
 
 namespace {
-Reading reading(std::string source, std::string type) {
+Reading typed_reading(std::string source, std::string type) {
   Reading r;
   r.source_id = std::move(source);
   r.type = std::move(type);
@@ -33,8 +33,8 @@ TEST(WsHub, DeliversOnlySubscribedChannelsAndMatchingFilters) {
   all->subscribe(WsChannel::sensor_data, {});
   one->subscribe(WsChannel::sensor_data, WsFilter{"Device0002", "", ""});
 
-  bus.publish(ReadingStored{reading("Device0001", "Temperature")});
-  bus.publish(ReadingStored{reading("Device0002", "Temperature")});
+  bus.publish(ReadingStored{typed_reading("Device0001", "Temperature")});
+  bus.publish(ReadingStored{typed_reading("Device0002", "Temperature")});
   bus.publish(PresenceChanged{EntityKind::device, "Device0001", "", Presence::online, 0});
 
   ASSERT_NE(next(*all), nullptr);
@@ -52,7 +52,7 @@ TEST(WsHub, SensorDataMessageFollowsTheContract) {
   WsHub hub(bus, 1 << 16, 1 << 20);
   auto c = hub.add([] {});
   c->subscribe(WsChannel::sensor_data, {});
-  bus.publish(ReadingStored{reading("Device0001", "Temperature")});
+  bus.publish(ReadingStored{typed_reading("Device0001", "Temperature")});
   auto text = next(*c);
   ASSERT_NE(text, nullptr);
   EXPECT_EQ(*text,

@@ -13,7 +13,7 @@ std::string returning_commands() {
   return std::string(" RETURNING ") + ota_records::kCommandColumns;
 }
 
-PgWhereClause where_of(const CommandQuery& q) {
+PgWhereClause command_where(const CommandQuery& q) {
   PgWhereClause where;
   where.add_if(q.device_id, "device_id = ");
   where.add_if(q.status, "status = ");
@@ -53,7 +53,7 @@ std::optional<Command> PostgresCommandStore::find(std::string_view command_id) {
 }
 
 std::vector<Command> PostgresCommandStore::list(const CommandQuery& query) {
-  PgWhereClause where = where_of(query);
+  PgWhereClause where = command_where(query);
   std::string sql = std::string("SELECT ") + ota_records::kCommandColumns + " FROM commands" +
                     where.sql() + " ORDER BY created_at DESC, id DESC LIMIT ";
   sql += where.placeholder(std::int64_t{query.limit});
@@ -65,7 +65,7 @@ std::vector<Command> PostgresCommandStore::list(const CommandQuery& query) {
 }
 
 std::int64_t PostgresCommandStore::count(const CommandQuery& query) {
-  PgWhereClause where = where_of(query);
+  PgWhereClause where = command_where(query);
   return pool_.run([&](PgConnection& c) {
     return c.query("SELECT COUNT(*) FROM commands" + where.sql(), where.params()).int64(0, 0);
   });

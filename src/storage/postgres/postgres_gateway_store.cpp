@@ -5,7 +5,7 @@
 namespace blazeiot {
 namespace {
 
-constexpr const char* kSelect =
+constexpr const char* kSelectGateway =
     "SELECT g.gateway_id, g.name, g.type, g.status, g.last_seen, g.metadata, g.created_at,"
     " g.updated_at, (SELECT COUNT(*) FROM nodes n WHERE n.gateway_id = g.gateway_id)"
     " FROM gateways g";
@@ -25,7 +25,7 @@ Gateway read_gateway(const PgResult& q, int row) {
 }
 
 std::optional<Gateway> find_on(PgConnection& c, std::string_view gateway_id) {
-  PgResult q = c.query(std::string(kSelect) + " WHERE g.gateway_id = $1",
+  PgResult q = c.query(std::string(kSelectGateway) + " WHERE g.gateway_id = $1",
                        PgParams().add(gateway_id));
   if (q.rows() == 0) return std::nullopt;
   return read_gateway(q, 0);
@@ -37,7 +37,7 @@ std::vector<Gateway> PostgresGatewayStore::list(const GatewayFilter& filter) {
   PgWhereClause where;
   if (filter.status) where.add("g.status = ", to_string(*filter.status));
   where.add_if(filter.type, "g.type = ");
-  std::string sql = kSelect + where.sql() + " ORDER BY g.gateway_id COLLATE \"C\"";
+  std::string sql = kSelectGateway + where.sql() + " ORDER BY g.gateway_id COLLATE \"C\"";
   return pool_.run([&](PgConnection& c) {
     PgResult q = c.query(sql, where.params());
     std::vector<Gateway> out;

@@ -5,7 +5,7 @@
 namespace blazeiot {
 namespace {
 
-PgWhereClause where_of(const LogQuery& q) {
+PgWhereClause log_where(const LogQuery& q) {
   PgWhereClause where;
   where.add_if(q.category, "category = ");
   where.add_if(q.level, "level = ");
@@ -17,7 +17,7 @@ PgWhereClause where_of(const LogQuery& q) {
 }  // namespace
 
 std::vector<LogEntry> PostgresLogStore::find(const LogQuery& query) {
-  PgWhereClause where = where_of(query);
+  PgWhereClause where = log_where(query);
   std::string sql = "SELECT id, category, level, source, message, details, timestamp FROM logs" +
                     where.sql() + " ORDER BY timestamp DESC, id DESC LIMIT ";
   sql += where.placeholder(std::int64_t{query.limit});
@@ -43,7 +43,7 @@ std::vector<LogEntry> PostgresLogStore::find(const LogQuery& query) {
 }
 
 std::int64_t PostgresLogStore::count(const LogQuery& query) {
-  PgWhereClause where = where_of(query);
+  PgWhereClause where = log_where(query);
   return pool_.run([&](PgConnection& c) {
     return c.query("SELECT COUNT(*) FROM logs" + where.sql(), where.params()).int64(0, 0);
   });

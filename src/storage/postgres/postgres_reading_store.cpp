@@ -7,7 +7,7 @@ namespace {
 
 // The conditions line up with the sensor_data indexes, and a time range lets the planner
 // skip whole monthly partitions.
-PgWhereClause where_of(const ReadingQuery& q) {
+PgWhereClause reading_where(const ReadingQuery& q) {
   PgWhereClause where;
   if (q.source_type) where.add("source_type = ", to_string(*q.source_type));
   where.add_if(q.source_id, "source_id = ");
@@ -21,7 +21,7 @@ PgWhereClause where_of(const ReadingQuery& q) {
 }  // namespace
 
 std::vector<Reading> PostgresReadingStore::find(const ReadingQuery& query) {
-  PgWhereClause where = where_of(query);
+  PgWhereClause where = reading_where(query);
   std::string sql =
       "SELECT id, source_type, source_id, gateway_id, type, value, data, timestamp,"
       " device_timestamp FROM sensor_data" +
@@ -51,7 +51,7 @@ std::vector<Reading> PostgresReadingStore::find(const ReadingQuery& query) {
 }
 
 std::int64_t PostgresReadingStore::count(const ReadingQuery& query) {
-  PgWhereClause where = where_of(query);
+  PgWhereClause where = reading_where(query);
   return pool_.run([&](PgConnection& c) {
     return c.query("SELECT COUNT(*) FROM sensor_data" + where.sql(), where.params()).int64(0, 0);
   });

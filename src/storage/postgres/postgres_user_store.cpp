@@ -3,7 +3,7 @@
 namespace blazeiot {
 namespace {
 
-constexpr const char* kSelect =
+constexpr const char* kSelectUser =
     "SELECT id, username, email, password_hash, role, created_at, updated_at, last_login,"
     " tokens_valid_after FROM users";
 
@@ -52,7 +52,7 @@ std::int64_t PostgresUserStore::count() {
 
 std::vector<User> PostgresUserStore::list() {
   return pool_.run([](PgConnection& c) {
-    PgResult q = c.query(std::string(kSelect) + " ORDER BY id");
+    PgResult q = c.query(std::string(kSelectUser) + " ORDER BY id");
     std::vector<User> out;
     out.reserve(static_cast<std::size_t>(q.rows()));
     for (int i = 0; i < q.rows(); ++i) out.push_back(read_user(q, i));
@@ -62,14 +62,14 @@ std::vector<User> PostgresUserStore::list() {
 
 std::optional<User> PostgresUserStore::find_by_id(std::int64_t id) {
   return pool_.run([&](PgConnection& c) {
-    return first_user(c.query(std::string(kSelect) + " WHERE id = $1", PgParams().add(id)));
+    return first_user(c.query(std::string(kSelectUser) + " WHERE id = $1", PgParams().add(id)));
   });
 }
 
 std::optional<User> PostgresUserStore::find_by_username(std::string_view username) {
   return pool_.run([&](PgConnection& c) {
     return first_user(
-        c.query(std::string(kSelect) + " WHERE username = $1", PgParams().add(username)));
+        c.query(std::string(kSelectUser) + " WHERE username = $1", PgParams().add(username)));
   });
 }
 

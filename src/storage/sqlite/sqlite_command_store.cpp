@@ -13,7 +13,7 @@ std::string returning_commands() {
   return std::string(" RETURNING ") + ota_records::kCommandColumns;
 }
 
-SqliteWhereClause where_of(const CommandQuery& q) {
+SqliteWhereClause command_where(const CommandQuery& q) {
   SqliteWhereClause where;
   where.add_if(q.device_id, "device_id = ?");
   where.add_if(q.status, "status = ?");
@@ -52,7 +52,7 @@ std::optional<Command> SqliteCommandStore::find(std::string_view command_id) {
 }
 
 std::vector<Command> SqliteCommandStore::list(const CommandQuery& query) {
-  SqliteWhereClause where = where_of(query);
+  SqliteWhereClause where = command_where(query);
   return db_.read([&](SqliteConnection& c) {
     auto q = c.prepare(std::string("SELECT ") + ota_records::kCommandColumns + " FROM commands" +
                        where.sql() + " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?");
@@ -63,7 +63,7 @@ std::vector<Command> SqliteCommandStore::list(const CommandQuery& query) {
 }
 
 std::int64_t SqliteCommandStore::count(const CommandQuery& query) {
-  SqliteWhereClause where = where_of(query);
+  SqliteWhereClause where = command_where(query);
   return db_.read([&](SqliteConnection& c) {
     auto q = c.prepare("SELECT COUNT(*) FROM commands" + where.sql());
     where.bind(q);

@@ -6,7 +6,7 @@
 namespace blazeiot {
 namespace {
 
-SqliteWhereClause where_of(const LogQuery& q) {
+SqliteWhereClause log_where(const LogQuery& q) {
   SqliteWhereClause where;
   where.add_if(q.category, "category = ?");
   where.add_if(q.level, "level = ?");
@@ -18,7 +18,7 @@ SqliteWhereClause where_of(const LogQuery& q) {
 }  // namespace
 
 std::vector<LogEntry> SqliteLogStore::find(const LogQuery& query) {
-  SqliteWhereClause where = where_of(query);
+  SqliteWhereClause where = log_where(query);
   return db_.read([&](SqliteConnection& c) {
     auto q = c.prepare("SELECT id, category, level, source, message, details, timestamp FROM logs" +
                        where.sql() + " ORDER BY timestamp DESC, id DESC LIMIT ? OFFSET ?");
@@ -41,7 +41,7 @@ std::vector<LogEntry> SqliteLogStore::find(const LogQuery& query) {
 }
 
 std::int64_t SqliteLogStore::count(const LogQuery& query) {
-  SqliteWhereClause where = where_of(query);
+  SqliteWhereClause where = log_where(query);
   return db_.read([&](SqliteConnection& c) {
     auto q = c.prepare("SELECT COUNT(*) FROM logs" + where.sql());
     where.bind(q);

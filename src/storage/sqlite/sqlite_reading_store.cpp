@@ -10,7 +10,7 @@ namespace {
 
 // The conditions line up with the sensor_data indexes: (source_type, source_id, timestamp),
 // (gateway_id, timestamp) and (timestamp).
-SqliteWhereClause where_of(const ReadingQuery& q) {
+SqliteWhereClause reading_where(const ReadingQuery& q) {
   SqliteWhereClause where;
   if (q.source_type) where.add("source_type = ?", std::string(to_string(*q.source_type)));
   where.add_if(q.source_id, "source_id = ?");
@@ -24,7 +24,7 @@ SqliteWhereClause where_of(const ReadingQuery& q) {
 }  // namespace
 
 std::vector<Reading> SqliteReadingStore::find(const ReadingQuery& query) {
-  SqliteWhereClause where = where_of(query);
+  SqliteWhereClause where = reading_where(query);
   return db_.read([&](SqliteConnection& c) {
     auto q = c.prepare(
         "SELECT id, source_type, source_id, gateway_id, type, value, data, timestamp,"
@@ -52,7 +52,7 @@ std::vector<Reading> SqliteReadingStore::find(const ReadingQuery& query) {
 }
 
 std::int64_t SqliteReadingStore::count(const ReadingQuery& query) {
-  SqliteWhereClause where = where_of(query);
+  SqliteWhereClause where = reading_where(query);
   return db_.read([&](SqliteConnection& c) {
     auto q = c.prepare("SELECT COUNT(*) FROM sensor_data" + where.sql());
     where.bind(q);
