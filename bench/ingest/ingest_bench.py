@@ -19,6 +19,7 @@ import platform as host_platform
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -258,6 +259,25 @@ def start_platform(args, processes, env, workdir, log_name):
     return server, output, (output.ready_at - started) * 1000
 
 
+def drop_reading_indexes(args, env, workdir):
+    """Creates the database as the platform would (`init-db`), then drops every sensor_data
+    index: the platform's migrations are versioned, so it starts on that schema as it is."""
+    subprocess.run([args.blazeiot, "init-db"], env=env, cwd=workdir, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    con = sqlite3.connect(os.path.join(workdir, "data", "blazeiot.db"))
+    try:
+        names = [row[0] for row in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sensor_data'"
+            " AND sql IS NOT NULL")]
+        for name in names:
+            con.execute(f'DROP INDEX "{name}"')
+        con.commit()
+    finally:
+        con.close()
+    if not names:
+        raise BenchError("sensor_data has no index to drop: the schema changed, update the bench")
+
+
 def make_store(args, workdir):
     if args.db == "postgres":
         return PostgresStore(args.pg_server_uri)
@@ -274,6 +294,8 @@ def run_platform(args, processes, case, broker, workdir):
     try:
         # The first instance alone on the empty database (its ready time is comparable with
         # the single-instance runs), then the others.
+        if args.without_reading_indexes:
+            drop_reading_indexes(args, envs[0], dirs[0])
         servers = [start_platform(args, processes, envs[0], dirs[0], "platform.out")]
         servers += [start_platform(args, processes, env, d, "platform.out")
                     for env, d in zip(envs[1:], dirs[1:])]
@@ -531,7 +553,8 @@ def print_report(args, cases):
 
 def mode_summary(args):
     if args.db == "sqlite":
-        return "1 instance, SQLite"
+        return "1 instance, SQLite" + (", sensor_data WITHOUT its indexes (experiment)"
+                                       if args.without_reading_indexes else "")
     server = (f"given server {args.pg_url}" if args.pg_url else
               "private PostgreSQL 15, " + ("durable (fsync on)" if args.pg_durable else "fsync off"))
     group = (", MQTT_SHARED_GROUP (cross-instance events on)"
@@ -567,6 +590,9 @@ def parse_args():
                         help="platforms sharing the load through MQTT_SHARED_GROUP (implies --db postgres)")
     parser.add_argument("--shared-group", action="store_true",
                         help="set MQTT_SHARED_GROUP even for one instance (cross-instance events on)")
+    parser.add_argument("--without-reading-indexes", action="store_true",
+                        help="experiment, SQLite: the platform starts on a database whose sensor_data "
+                             "has no index, the most any storage layout could save in the writer")
     args = parser.parse_args()
     if args.instances < 1:
         parser.error("--instances must be at least 1")
@@ -574,6 +600,8 @@ def parse_args():
         args.db = "postgres"
     if args.shared_group and args.db != "postgres":
         parser.error("--shared-group needs --db postgres")
+    if args.without_reading_indexes and (args.db != "sqlite" or args.baseline_only):
+        parser.error("--without-reading-indexes measures the platform on SQLite")
     args.pg_server = None
     args.pg_server_uri = args.pg_url
     args.messages = args.messages or (20_000 if args.quick else 200_000)
