@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
-#include <random>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -17,6 +16,7 @@
 #include "storage/postgres/postgres_storage.hpp"
 #include "storage/sqlite/sqlite_migrations.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
+#include "temp_dir.hpp"
 
 // In a test or SetUp: fails when no PostgreSQL test server is configured.
 #define BLAZEIOT_REQUIRE_PG_TEST_SERVER()                                                  \
@@ -38,20 +38,9 @@ class SqliteBackend {
  public:
   static constexpr const char* kName = "Sqlite";
 
-  SqliteBackend() {
-    std::random_device random;
-    dir_ = std::filesystem::temp_directory_path() /
-           ("blazeiot-store-" + std::to_string(::getpid()) + "-" + std::to_string(random()));
-    std::filesystem::create_directories(dir_);
-  }
-  ~SqliteBackend() {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-
   // Another Storage on the same database, as a second instance of the platform would have.
   std::unique_ptr<Storage> open() {
-    return std::make_unique<SqliteStorage>((dir_ / "blazeiot.db").string());
+    return std::make_unique<SqliteStorage>((dir_.path() / "blazeiot.db").string());
   }
 
   static std::optional<std::int64_t> scalar(Storage& s, const std::string& sql) {
@@ -77,7 +66,7 @@ class SqliteBackend {
   static std::span<const Migration> migrations() { return sqlite_migrations(); }
 
  private:
-  std::filesystem::path dir_;
+  blazeiot::testing::TempDir dir_;
 };
 
 class PostgresBackend {

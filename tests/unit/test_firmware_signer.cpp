@@ -9,7 +9,7 @@
 #include <random>
 #include <sstream>
 
-#include "temp_dir.hpp"
+#include "../support/temp_dir.hpp"
 
 namespace blazeiot {
 namespace {

@@ -14,7 +14,7 @@
 #include "auth/password_process.hpp"
 #include "http/api_app.hpp"
 #include "storage/sqlite/sqlite_storage.hpp"
-#include "temp_dir.hpp"
+#include "../support/temp_dir.hpp"
 
 namespace blazeiot::testing {
 
