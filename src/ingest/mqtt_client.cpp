@@ -11,6 +11,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <random>
+#include <spdlog/spdlog.h>
+
+#include "ingest/receive_pacer.hpp"
 
 namespace blazeiot {
 
@@ -52,6 +55,11 @@ struct MqttClient::Connection {
   asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> write(Buffer b) {
     if (tls) co_return co_await asio::async_write(*tls, b, use_nothrow);
     co_return co_await asio::async_write(socket, b, use_nothrow);
+  }
+  // SO_RCVLOWAT: how many bytes must be waiting before a wait for input ends.
+  void set_receive_mark(std::size_t bytes) {
+    boost::system::error_code ignored;
+    socket.set_option(asio::socket_base::receive_low_watermark(static_cast<int>(bytes)), ignored);
   }
   // Half-close: the broker reads everything sent so far, then end of stream.
   void shutdown_send() {
@@ -255,10 +263,25 @@ asio::awaitable<void> MqttClient::read_loop(std::shared_ptr<Connection> conn, st
   try {
     std::vector<char> buffer(64 * 1024);
     std::vector<mqtt::Frame> frames;
+    // Reads are gathered at high rates (see receive_pacer.hpp), on plain TCP only: under TLS
+    // the mark would count encrypted bytes and could hold back the rest of a record that the
+    // TLS layer is waiting for.
+    ReceivePacer pacer;
+    std::size_t mark = 1;  // the socket's SO_RCVLOWAT
+    bool buffer_filled = false;
+    asio::steady_timer gather_deadline(strand_);
     for (;;) {
       while (paused_ && !stopping_) {
         resume_.expires_at(asio::steady_timer::time_point::max());
         co_await resume_.async_wait(use_nothrow);
+      }
+      if (mark > 1 && !buffer_filled) {
+        // Only a wait may race the deadline: a read that lost the race could already have
+        // taken bytes off the socket, and they would be lost with its result.
+        gather_deadline.expires_after(pacer.deadline());
+        auto woken = co_await (conn->socket.async_wait(tcp::socket::wait_read, use_nothrow) ||
+                               gather_deadline.async_wait(use_nothrow));
+        if (woken.index() == 1) conn->set_receive_mark(mark = 1);  // take what has come
       }
       auto [ec, n] = co_await conn->read_some(asio::buffer(buffer));
       if (ec) {
@@ -271,6 +294,12 @@ asio::awaitable<void> MqttClient::read_loop(std::shared_ptr<Connection> conn, st
         reason = "malformed packet from the broker";
         co_return;
       }
+      buffer_filled = n == buffer.size();
+      if (!conn->tls && pacer.on_read(n, frames.size(), last_received_)) {
+        spdlog::debug("[mqtt] {:.0f} msg/s: waking the reader at {} byte(s)", pacer.rate(),
+                      pacer.mark());
+      }
+      if (pacer.mark() != mark) conn->set_receive_mark(mark = pacer.mark());
       for (mqtt::Frame& f : frames) {
         switch (f.type()) {
           case mqtt::PacketType::connack: {
@@ -389,6 +418,7 @@ asio::awaitable<void> MqttClient::write_loop(std::shared_ptr<Connection> conn,
 // broker has closed its side, which it does after reading everything we sent.
 asio::awaitable<void> MqttClient::linger_after_disconnect(std::shared_ptr<Connection> conn) {
   conn->shutdown_send();
+  conn->set_receive_mark(1);  // the read loop may have left a gathering mark behind
   asio::steady_timer deadline(strand_);
   deadline.expires_after(kDisconnectLinger);
   deadline.async_wait([conn](boost::system::error_code ec) {
