@@ -24,6 +24,7 @@
 #include <boost/beast/core/role.hpp>
 #include <boost/beast/websocket/teardown.hpp>
 #include <sys/socket.h>
+#include <cassert>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -148,10 +149,12 @@ class CorkedStream {
   }
 
   // Runs f once nothing is corked any more: at once, or when the flush under way (or the one
-  // the session's write loop is about to start) has sent everything.
+  // the session's write loop is about to start) has sent everything. One waiter at a time:
+  // Beast tears a stream down once.
   template <class F>
   void when_uncorked(F f) {
     if (!corked_) return f();
+    assert(!when_uncorked_);
     when_uncorked_ = [f = std::make_shared<F>(std::move(f))] { std::move(*f)(); };
   }
 

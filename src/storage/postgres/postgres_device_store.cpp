@@ -5,7 +5,7 @@
 namespace blazeiot {
 namespace {
 
-constexpr const char* kSelectDevice =
+constexpr const char* kDeviceColumns =
     "device_id, name, type, firmware_version, status, last_seen, metadata, created_at,"
     " updated_at";
 
@@ -35,7 +35,7 @@ std::vector<Device> PostgresDeviceStore::list(const DeviceFilter& filter) {
   if (filter.status) where.add("status = ", to_string(*filter.status));
   where.add_if(filter.type, "type = ");
   // COLLATE "C": byte order, the same whatever the database's locale (and as in SQLite).
-  std::string sql = std::string("SELECT ") + kSelectDevice + " FROM devices" + where.sql() +
+  std::string sql = std::string("SELECT ") + kDeviceColumns + " FROM devices" + where.sql() +
                     " ORDER BY device_id COLLATE \"C\"";
   return pool_.run([&](PgConnection& c) {
     PgResult q = c.query(sql, where.params());
@@ -48,7 +48,7 @@ std::vector<Device> PostgresDeviceStore::list(const DeviceFilter& filter) {
 
 std::optional<Device> PostgresDeviceStore::find(std::string_view device_id) {
   return pool_.run([&](PgConnection& c) {
-    return first_device(c.query(std::string("SELECT ") + kSelectDevice +
+    return first_device(c.query(std::string("SELECT ") + kDeviceColumns +
                                     " FROM devices WHERE device_id = $1",
                                 PgParams().add(device_id)));
   });
@@ -82,7 +82,7 @@ std::optional<Device> PostgresDeviceStore::update(std::string_view device_id,
                     " firmware_version = COALESCE($4, firmware_version),"
                     " metadata = COALESCE($5, metadata), updated_at = $6 WHERE device_id = $1"
                     " RETURNING ") +
-            kSelectDevice,
+            kDeviceColumns,
         PgParams()
             .add(device_id)
             .add(ch.name)

@@ -5,7 +5,7 @@
 namespace blazeiot {
 namespace {
 
-constexpr const char* kSelectNode =
+constexpr const char* kNodeColumns =
     "id, mac, gateway_id, name, type, status, last_seen, metadata, created_at, updated_at";
 
 NodeRecord read_node(const PgResult& q, int row) {
@@ -30,7 +30,7 @@ std::vector<NodeRecord> PostgresNodeStore::list(const NodeFilter& filter) {
   where.add_if(filter.gateway_id, "gateway_id = ");
   where.add_if(filter.mac, "mac = ");
   if (filter.status) where.add("status = ", to_string(*filter.status));
-  std::string sql = std::string("SELECT ") + kSelectNode + " FROM nodes" + where.sql() +
+  std::string sql = std::string("SELECT ") + kNodeColumns + " FROM nodes" + where.sql() +
                     " ORDER BY gateway_id COLLATE \"C\", mac COLLATE \"C\"";
   return pool_.run([&](PgConnection& c) {
     PgResult q = c.query(sql, where.params());
@@ -49,7 +49,7 @@ std::optional<NodeRecord> PostgresNodeStore::update(std::string_view mac,
         std::string("UPDATE nodes SET name = COALESCE($3, name), type = COALESCE($4, type),"
                     " metadata = COALESCE($5, metadata), updated_at = $6"
                     " WHERE mac = $1 AND gateway_id = $2 RETURNING ") +
-            kSelectNode,
+            kNodeColumns,
         PgParams().add(mac).add(gateway_id).add(ch.name).add(ch.type).add(ch.metadata_json).add(
             now));
     if (q.rows() == 0) return std::nullopt;
