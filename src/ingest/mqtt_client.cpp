@@ -13,8 +13,6 @@
 #include <random>
 #include <spdlog/spdlog.h>
 
-#include "ingest/receive_pacer.hpp"
-
 namespace blazeiot {
 
 namespace asio = boost::asio;
@@ -45,6 +43,7 @@ struct MqttClient::Connection {
   bool session_ready = false;  // CONNACK accepted: packets other than CONNECT may be sent
   bool subscribed = false;
   bool disconnect_sent = false;  // a stop's DISCONNECT is written: linger before closing
+  std::size_t receive_mark = 1;  // the socket's SO_RCVLOWAT
 
   template <class Buffer>
   asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_some(Buffer b) {
@@ -56,10 +55,13 @@ struct MqttClient::Connection {
     if (tls) co_return co_await asio::async_write(*tls, b, use_nothrow);
     co_return co_await asio::async_write(socket, b, use_nothrow);
   }
-  // SO_RCVLOWAT: how many bytes must be waiting before a wait for input ends.
+  // SO_RCVLOWAT: how many bytes must be waiting before a wait for input ends. Only on plain
+  // TCP, whose socket is then non-blocking for read_input's reads.
   void set_receive_mark(std::size_t bytes) {
     boost::system::error_code ignored;
+    if (!socket.non_blocking()) socket.non_blocking(true, ignored);
     socket.set_option(asio::socket_base::receive_low_watermark(static_cast<int>(bytes)), ignored);
+    receive_mark = bytes;
   }
   // Half-close: the broker reads everything sent so far, then end of stream.
   void shutdown_send() {
@@ -259,31 +261,45 @@ asio::awaitable<std::string> MqttClient::session(std::shared_ptr<Connection> con
   co_return reason;
 }
 
+// Whatever input has come, once there is some. While a gathering mark is set, waiting for
+// it is bounded by the pacer's deadline and the read itself never waits: a readiness event
+// can be stale by the time it is handled (the socket emptied meanwhile), and a read queued
+// then would wait for the mark with no deadline, leaving the end of a burst unread. Only a
+// wait may race the deadline: a read that lost the race could already have taken bytes off
+// the socket, and they would be lost with its result.
+asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> MqttClient::read_input(
+    Connection& conn, ReceivePacer& pacer, asio::steady_timer& deadline,
+    asio::mutable_buffer buffer) {
+  if (conn.receive_mark > 1) {
+    deadline.expires_after(pacer.deadline());
+    for (;;) {
+      auto woken = co_await (conn.socket.async_wait(tcp::socket::wait_read, use_nothrow) ||
+                             deadline.async_wait(use_nothrow));
+      if (woken.index() == 1) break;
+      boost::system::error_code ec;
+      std::size_t n = conn.socket.read_some(buffer, ec);  // the socket is non-blocking
+      if (ec != asio::error::would_block) co_return std::tuple{ec, n};
+    }
+    // The flow fell short of the mark: read what has come, and every byte wakes the reader
+    // until the pacer has seen the next window.
+    pacer.on_deadline();
+    conn.set_receive_mark(1);
+  }
+  co_return co_await conn.read_some(buffer);
+}
+
 asio::awaitable<void> MqttClient::read_loop(std::shared_ptr<Connection> conn, std::string& reason) {
   try {
     std::vector<char> buffer(64 * 1024);
     std::vector<mqtt::Frame> frames;
-    // Reads are gathered at high rates (see receive_pacer.hpp), on plain TCP only: under TLS
-    // the mark would count encrypted bytes and could hold back the rest of a record that the
-    // TLS layer is waiting for.
     ReceivePacer pacer;
-    std::size_t mark = 1;  // the socket's SO_RCVLOWAT
-    bool buffer_filled = false;
     asio::steady_timer gather_deadline(strand_);
     for (;;) {
       while (paused_ && !stopping_) {
         resume_.expires_at(asio::steady_timer::time_point::max());
         co_await resume_.async_wait(use_nothrow);
       }
-      if (mark > 1 && !buffer_filled) {
-        // Only a wait may race the deadline: a read that lost the race could already have
-        // taken bytes off the socket, and they would be lost with its result.
-        gather_deadline.expires_after(pacer.deadline());
-        auto woken = co_await (conn->socket.async_wait(tcp::socket::wait_read, use_nothrow) ||
-                               gather_deadline.async_wait(use_nothrow));
-        if (woken.index() == 1) conn->set_receive_mark(mark = 1);  // take what has come
-      }
-      auto [ec, n] = co_await conn->read_some(asio::buffer(buffer));
+      auto [ec, n] = co_await read_input(*conn, pacer, gather_deadline, asio::buffer(buffer));
       if (ec) {
         reason = ec == asio::error::eof ? "connection closed by the broker"
                                         : "read failed: " + ec.message();
@@ -294,12 +310,13 @@ asio::awaitable<void> MqttClient::read_loop(std::shared_ptr<Connection> conn, st
         reason = "malformed packet from the broker";
         co_return;
       }
-      buffer_filled = n == buffer.size();
+      // Reads are gathered at high rates on plain TCP only: under TLS the mark would count
+      // encrypted bytes and could hold back the rest of a record the TLS layer waits for.
       if (!conn->tls && pacer.on_read(n, frames.size(), last_received_)) {
         spdlog::debug("[mqtt] {:.0f} msg/s: waking the reader at {} byte(s)", pacer.rate(),
                       pacer.mark());
       }
-      if (pacer.mark() != mark) conn->set_receive_mark(mark = pacer.mark());
+      if (pacer.mark() != conn->receive_mark) conn->set_receive_mark(pacer.mark());
       for (mqtt::Frame& f : frames) {
         switch (f.type()) {
           case mqtt::PacketType::connack: {
@@ -418,7 +435,7 @@ asio::awaitable<void> MqttClient::write_loop(std::shared_ptr<Connection> conn,
 // broker has closed its side, which it does after reading everything we sent.
 asio::awaitable<void> MqttClient::linger_after_disconnect(std::shared_ptr<Connection> conn) {
   conn->shutdown_send();
-  conn->set_receive_mark(1);  // the read loop may have left a gathering mark behind
+  if (conn->receive_mark > 1) conn->set_receive_mark(1);  // left by the read loop
   asio::steady_timer deadline(strand_);
   deadline.expires_after(kDisconnectLinger);
   deadline.async_wait([conn](boost::system::error_code ec) {

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <deque>
@@ -15,10 +16,12 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "ingest/mqtt_codec.hpp"
 #include "ingest/mqtt_publisher.hpp"
+#include "ingest/receive_pacer.hpp"
 
 namespace blazeiot {
 
@@ -91,6 +94,9 @@ class MqttClient final : public MqttPublisher, public std::enable_shared_from_th
   boost::asio::awaitable<void> run();
   boost::asio::awaitable<std::string> session(std::shared_ptr<Connection> conn);
   boost::asio::awaitable<void> read_loop(std::shared_ptr<Connection> conn, std::string& reason);
+  boost::asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_input(
+      Connection& conn, ReceivePacer& pacer, boost::asio::steady_timer& deadline,
+      boost::asio::mutable_buffer buffer);
   boost::asio::awaitable<void> write_loop(std::shared_ptr<Connection> conn, std::string& reason);
   boost::asio::awaitable<void> linger_after_disconnect(std::shared_ptr<Connection> conn);
   boost::asio::awaitable<void> keepalive_loop(std::shared_ptr<Connection> conn,

@@ -38,11 +38,20 @@ _CONFIG_NAMES = {
 }
 
 
+_ports_given = set()
+
+
 def free_port():
-    """A loopback TCP port that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
+    """A loopback TCP port that nothing listens on right now and that this test run has not
+    handed out before: the kernel may offer a released port again at once, and processes
+    that are given their ports before any of them starts would then collide."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(('127.0.0.1', 0))
+            port = s.getsockname()[1]
+        if port not in _ports_given:
+            _ports_given.add(port)
+            return port
 
 
 def port_open(port, host='127.0.0.1', timeout=0.2):
