@@ -268,7 +268,7 @@ asio::awaitable<std::string> MqttClient::session(std::shared_ptr<Connection> con
 // wait may race the deadline: a read that lost the race could already have taken bytes off
 // the socket, and they would be lost with its result.
 asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> MqttClient::read_input(
-    Connection& conn, ReceivePacer& pacer, asio::steady_timer& deadline,
+    Connection& conn, const ReceivePacer& pacer, asio::steady_timer& deadline,
     asio::mutable_buffer buffer) {
   if (conn.receive_mark > 1) {
     deadline.expires_after(pacer.deadline());
@@ -280,9 +280,9 @@ asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> MqttClient::
       std::size_t n = conn.socket.read_some(buffer, ec);  // the socket is non-blocking
       if (ec != asio::error::would_block) co_return std::tuple{ec, n};
     }
-    // The flow fell short of the mark: read what has come, and every byte wakes the reader
-    // until the pacer has seen the next window.
-    pacer.on_deadline();
+    // The flow fell short of the mark: read what has come (or the first byte to come). The
+    // read loop sets the pacer's mark again after the read: the flow often picks up again
+    // at once, and a sparse one ends gathering at the window's end.
     conn.set_receive_mark(1);
   }
   co_return co_await conn.read_some(buffer);

@@ -95,7 +95,7 @@ class MqttClient final : public MqttPublisher, public std::enable_shared_from_th
   boost::asio::awaitable<std::string> session(std::shared_ptr<Connection> conn);
   boost::asio::awaitable<void> read_loop(std::shared_ptr<Connection> conn, std::string& reason);
   boost::asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_input(
-      Connection& conn, ReceivePacer& pacer, boost::asio::steady_timer& deadline,
+      Connection& conn, const ReceivePacer& pacer, boost::asio::steady_timer& deadline,
       boost::asio::mutable_buffer buffer);
   boost::asio::awaitable<void> write_loop(std::shared_ptr<Connection> conn, std::string& reason);
   boost::asio::awaitable<void> linger_after_disconnect(std::shared_ptr<Connection> conn);

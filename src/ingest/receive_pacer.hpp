@@ -38,10 +38,6 @@ class ReceivePacer {
   // the low-water mark changed and must be applied to the socket.
   bool on_read(std::size_t bytes, std::size_t messages, Clock::time_point now);
 
-  // A wait for the mark reached the deadline: until the next window's decision every byte
-  // wakes the reader, rather than a deadline ending each wait while the flow is slowing.
-  void on_deadline() { mark_ = 1; }
-
   // Bytes the kernel should gather before waking the reader; 1 = any byte.
   std::size_t mark() const { return mark_; }
   bool gathering() const { return mark_ > 1; }

@@ -57,22 +57,6 @@ TEST(ReceivePacer, StopsGatheringWhenTheFlowSlowsDown) {
   EXPECT_EQ(pacer.mark(), 1u);
 }
 
-TEST(ReceivePacer, ADeadlineEndsGatheringUntilTheNextWindow) {
-  ReceivePacer pacer;
-  auto now = PacerClock::time_point{} + 1h;
-  // Reads at 0, 0.1, ... 10.0 ms: the window closes with the last one.
-  feed(pacer, &now, 6 * 130, 6, 100us, 10'050us);
-  ASSERT_TRUE(pacer.gathering());
-  pacer.on_deadline();
-  EXPECT_EQ(pacer.mark(), 1u);
-  // Reads within the next window leave it so...
-  EXPECT_FALSE(pacer.on_read(130, 1, now + 5ms));
-  EXPECT_EQ(pacer.mark(), 1u);
-  // ...and the next window decides again on the rate it saw.
-  EXPECT_TRUE(feed(pacer, &now, 6 * 130, 6, 120us, 20ms));
-  EXPECT_TRUE(pacer.gathering());
-}
-
 TEST(ReceivePacer, DecidesOncePerWindowOnly) {
   ReceivePacer pacer;
   auto now = PacerClock::time_point{} + 1h;
