@@ -312,11 +312,14 @@ asio::awaitable<void> MqttClient::read_loop(std::shared_ptr<Connection> conn, st
       }
       // Reads are gathered at high rates on plain TCP only: under TLS the mark would count
       // encrypted bytes and could hold back the rest of a record the TLS layer waits for.
-      if (!conn->tls && pacer.on_read(n, frames.size(), last_received_)) {
-        spdlog::debug("[mqtt] {:.0f} msg/s: waking the reader at {} byte(s)", pacer.rate(),
-                      pacer.mark());
+      if (!conn->tls) {
+        if (pacer.on_read(n, frames.size(), last_received_)) {
+          spdlog::debug("[mqtt] {:.0f} msg/s: waking the reader at {} byte(s)", pacer.rate(),
+                        pacer.mark());
+        }
+        // Also after a deadline-ended wait, which left the socket at 1.
+        if (pacer.mark() != conn->receive_mark) conn->set_receive_mark(pacer.mark());
       }
-      if (pacer.mark() != conn->receive_mark) conn->set_receive_mark(pacer.mark());
       for (mqtt::Frame& f : frames) {
         switch (f.type()) {
           case mqtt::PacketType::connack: {
