@@ -35,7 +35,8 @@ void read_reading_window(QueryReader& q, ReadingQuery& out) {
 ApiResult readings_page(ApiContext& ctx, const ReadingQuery& query,
                         const std::function<std::optional<ApiResult>()>& missing_source) {
   ReadingCache& cache = ctx.readings_cache;
-  if (auto page = cache.page(query)) return written_list_result(*page->items, page->count, page->total);
+  if (auto page = cache.page(query))
+    return written_list_result(*page->items, page->count, page->total);
   // Taken before the source is looked up: a delete from here on keeps the answer out of the cache.
   const ReadingCache::Ticket ticket = cache.ticket(query);
   if (auto error = missing_source()) return std::move(*error);

@@ -145,7 +145,8 @@ void IngestService::apply_transition(const PresenceTransition& t, EpochMs now, c
   if (t.registered) {
     add_log_now({0, kind, "info", t.key.id,
                  capitalised(kind) + " registered: " + display_name(t.key), "{}", now});
-    pending_.events.emplace_back(std::in_place_type<EntityRegistered>, EntityRegistered{t.key.kind, t.key.id, t.key.gateway_id, now});
+    pending_.events.emplace_back(std::in_place_type<EntityRegistered>,
+                                 EntityRegistered{t.key.kind, t.key.id, t.key.gateway_id, now});
   } else {
     add_log_now({0, kind, t.status == Presence::online ? "info" : "warn", t.key.id,
                  capitalised(kind) + " " + display_name(t.key) + " is " + to_string(t.status) +
@@ -155,7 +156,9 @@ void IngestService::apply_transition(const PresenceTransition& t, EpochMs now, c
   // Sightings already mark an entity online; an explicit change is recorded either way so
   // the last word in the batch is the right one.
   pending_.batch.presence.push_back({t.key.kind, t.key.id, t.key.gateway_id, t.status, now});
-  pending_.events.emplace_back(std::in_place_type<PresenceChanged>, PresenceChanged{t.key.kind, t.key.id, t.key.gateway_id, t.status, now});
+  pending_.events.emplace_back(
+      std::in_place_type<PresenceChanged>,
+      PresenceChanged{t.key.kind, t.key.id, t.key.gateway_id, t.status, now});
 }
 
 void IngestService::add_log(LogEntry entry) {

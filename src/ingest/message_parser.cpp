@@ -196,7 +196,8 @@ void parse_gateway_node(const json::object& o, const Route& r, EpochMs now, bool
   bool gateway_seen = false;
   for (const auto& s : out.sightings)
     if (s.kind == EntityKind::gateway && s.id == gateway) gateway_seen = true;
-  if (!gateway_seen) out.sightings.push_back(sighting(EntityKind::gateway, gateway, "", gateway, type, now));
+  if (!gateway_seen)
+    out.sightings.push_back(sighting(EntityKind::gateway, gateway, "", gateway, type, now));
   out.sightings.push_back(sighting(EntityKind::node, node, gateway, std::move(name), type, now));
   out.readings.push_back(
       make_reading(o, SourceType::node, std::move(node), std::move(gateway), now, original));

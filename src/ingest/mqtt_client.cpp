@@ -349,7 +349,8 @@ asio::awaitable<void> MqttClient::read_loop(std::shared_ptr<Connection> conn, st
             std::string refused;
             auto codes = mqtt::decode_suback_codes(f);
             for (std::size_t i = 0; i < codes.size() && i < options_.subscriptions.size(); ++i)
-              if (codes[i] == 0x80) refused += (refused.empty() ? "" : ", ") + options_.subscriptions[i];
+              if (codes[i] == 0x80)
+                refused += (refused.empty() ? "" : ", ") + options_.subscriptions[i];
             conn->subscribed = true;
             connected_ = true;
             on_state_(true, refused.empty() ? "" : "subscription refused: " + refused);

@@ -99,7 +99,7 @@ class CorkedStream {
   template <class Token>
   auto async_uncork(Token&& token) {
     return boost::asio::async_initiate<Token, void(boost::system::error_code)>(
-        [this](auto handler) { flush(std::move(handler)); }, token);
+        [this](auto handler) { this->flush(std::move(handler)); }, token);
   }
 
   template <class MutableBufferSequence, class ReadHandler>

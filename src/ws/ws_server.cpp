@@ -169,7 +169,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     if (aec) co_return;
 
     // A browser cannot read the HTTP status of a refused upgrade, so refusals are close codes.
-    if (token.token.empty()) co_return co_await refuse(websocket::close_code::policy_error, "authentication required");
+    if (token.token.empty())
+      co_return co_await refuse(websocket::close_code::policy_error, "authentication required");
     auto verified = s.jwt.verify(token.token, s.services.clock.now_ms());
     if (auto* err = std::get_if<TokenError>(&verified))
       co_return co_await refuse(websocket::close_code::policy_error,
@@ -317,7 +318,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       const json::value* fv = filter_obj->if_contains(field);
       if (!fv) continue;
       if (!fv->is_string() || fv->get_string().size() > 128) {
-        client_->reply(error_message(std::string(field) + " must be a string of at most 128 characters"));
+        client_->reply(error_message(std::string(field) +
+                                     " must be a string of at most 128 characters"));
         return count_error();
       }
       *target = fv->get_string();
