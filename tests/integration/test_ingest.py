@@ -264,29 +264,45 @@ def mqtt_string(text):
     return len(raw).to_bytes(2, 'big') + raw
 
 
+def send_raw_burst(broker, prefix, count):
+    """Writes `count` QoS 0 PUBLISH packets for 50 devices in one go, over a raw MQTT
+    connection: the broker passes them on as fast as it can, well above the platform's
+    gathering rate (mosquitto_pub or paho would be far too slow)."""
+    burst = [mqtt_packet(0x10, mqtt_string('MQTT') + bytes([4, 0x02, 0, 60]) +
+                         mqtt_string(prefix + '-publisher'))]
+    for i in range(count):
+        device = f'{prefix}{i % 50:04d}'
+        payload = json.dumps({'device_id': device, 'type': 'Temperature', 'value': i})
+        burst.append(mqtt_packet(0x30, mqtt_string(f'SensorData/{device}') + payload.encode()))
+    burst.append(mqtt_packet(0xE0, b''))  # DISCONNECT
+    with socket.create_connection(('127.0.0.1', broker.port), timeout=60) as s:
+        s.sendall(b''.join(burst))
+        # The broker closes once it has read everything up to the DISCONNECT; closing first,
+        # with its CONNACK unread, would reset the connection.
+        while s.recv(4096):
+            pass
+
+
 def test_the_last_message_of_a_burst_and_one_after_it_are_stored_at_once(broker, make_platform):
     """Above ~20,000 msg/s the platform lets input gather in the kernel before it reads
     (fewer wake-ups for it and the broker). When the flow stops short of what it waits for,
     a deadline reads what has come: nothing is left waiting for more input that never comes."""
     platform = make_platform(broker, env={'LOG_LEVEL': 'debug'})
     count = 30_000
-    # One write of 30,000 QoS 0 PUBLISH packets: the broker passes them on as fast as it
-    # can, well above the gathering rate (mosquitto_pub or paho would be far too slow).
-    burst = [mqtt_packet(0x10, mqtt_string('MQTT') + bytes([4, 0x02, 0, 60]) +
-                         mqtt_string('burst-publisher'))]
-    for i in range(count):
-        payload = json.dumps({'device_id': f'Burst{i % 50:04d}', 'type': 'Temperature',
-                              'value': i})
-        burst.append(mqtt_packet(0x30, mqtt_string(f'SensorData/Burst{i % 50:04d}') +
-                                 payload.encode()))
-    with socket.create_connection(('127.0.0.1', broker.port)) as s:
-        s.sendall(b''.join(burst))
+    # A busy host (other tests beside this one) can pass a burst on slower than the gathering
+    # rate: up to three bursts, until one is read gathered.
+    marks = []
+    for attempt in range(3):
+        prefix = f'Burst{attempt}x'
+        send_raw_burst(broker, prefix, count)
         platform.wait_for(
-            lambda: platform.sql("SELECT COUNT(*) FROM sensor_data WHERE source_id LIKE 'Burst%'")
-            [0][0] == count, timeout=60, what=f'{count} readings of the burst')
-        s.sendall(mqtt_packet(0xE0, b''))
-
-    marks = [int(m) for m in re.findall(r'waking the reader at (\d+) byte', platform.run_output())]
+            lambda: platform.sql("SELECT COUNT(*) FROM sensor_data WHERE source_id LIKE ?",
+                                 (prefix + '%',))[0][0] == count,
+            timeout=60, what=f'{count} readings of burst {attempt + 1}')
+        marks = [int(m) for m in
+                 re.findall(r'waking the reader at (\d+) byte', platform.run_output())]
+        if any(m > 1 for m in marks):
+            break
     assert any(m > 1 for m in marks), f'reads were never gathered; marks logged: {marks}'
 
     started = time.monotonic()
