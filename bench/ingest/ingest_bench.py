@@ -31,7 +31,8 @@ from bench_databases import DatabaseError, PostgresStore, PrivatePostgres, Sqlit
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from bench_processes import (MOSQUITTO, BenchError, Broker, Processes,  # noqa: E402
-                             cpu_seconds, free_port, stat_fields, status_kb)
+                             cpu_seconds, free_port, machine_speed, stat_fields,
+                             status_kb)
 
 POLL_INTERVAL_S = 0.02
 READY_TIMEOUT_S = 30.0
@@ -579,6 +580,7 @@ def parse_args():
     parser.add_argument("--profile", action="store_true",
                         help="sample the platform's threads from /proc (costs CPU; skews the rates)")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--machine-probe", help="bench/machine's bench_cold_memory binary")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, databases)")
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite",
                         help="the platform's database (postgres: a private server unless --pg-url)")
@@ -656,6 +658,8 @@ def main():
         print(f"warning: load average {load:.1f} on {machine['cores']} cores before the run; "
               "other work on this machine will skew the rates")
     machine["load_before"] = load
+    machine["speed"] = machine_speed(args.machine_probe)
+    print(f"machine speed now: {machine['speed']}")
     workroot = tempfile.mkdtemp(prefix="blazeiot-bench-ingest-")
     processes = Processes()
     try:

@@ -33,7 +33,7 @@ done
 
 # shellcheck source=../lib/build.sh
 source "$here/../lib/build.sh"
-targets=(bench_publisher bench_subscriber)
+targets=(bench_publisher bench_subscriber bench_cold_memory)
 platform_args=()
 if ((need_platform)); then
   choose_platform_binary
@@ -43,4 +43,5 @@ build_targets ingest
 
 # exec: the orchestrator itself receives Ctrl-C / SIGTERM and stops what it started.
 exec /usr/bin/python3 "$here/ingest_bench.py" --publisher "$tools/bench_publisher" \
-  --subscriber "$tools/bench_subscriber" "${platform_args[@]}" "$@"
+  --subscriber "$tools/bench_subscriber" --machine-probe "$tools/../machine/bench_cold_memory" \
+  "${platform_args[@]}" "$@"

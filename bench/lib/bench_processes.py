@@ -47,6 +47,19 @@ class Processes:
             self.stop(process, timeout=5)
 
 
+def machine_speed(probe):
+    """One line on how fast the machine is right now, from bench/machine's probe (`--quick`):
+    on a VM the cost of fresh memory and of a system call move by the hour, and every latency
+    and rate moves with them, so each run prints them beside its figures."""
+    if not probe:
+        return "not measured"
+    try:
+        result = subprocess.run([probe, "--quick"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"not measured ({e})"
+    return result.stdout.strip() or f"not measured (exit {result.returncode})"
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

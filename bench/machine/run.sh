@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Prints what a first touch of memory costs on this machine: never-used memory, memory left
-# idle for 0.5-3 s (4 KiB and 2 MiB pages), and file pages read after idling
+# idle for 0.5-3 s (4 KiB and 2 MiB pages), file pages read after idling, and a system call
 # (see bench/README.md, "The machine").
 #
 #   bench/machine/run.sh [DIR]     DIR: where the file case writes its 64 MiB (default /tmp)
+#   bench/machine/run.sh --quick   one line: never-used memory and a system call
 #
 # Environment:
 #   BLAZEIOT_BUILD_DIR  CMake build directory (default: <repo>/build)

@@ -17,7 +17,7 @@ build=${BLAZEIOT_BUILD_DIR:-$root/build}
 
 # shellcheck source=../lib/build.sh
 source "$here/../lib/build.sh"
-targets=(bench_ws_load)
+targets=(bench_ws_load bench_cold_memory)
 choose_platform_binary
 build_targets ws
 
@@ -26,4 +26,5 @@ build_targets ws
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n 4096 2>/dev/null || true
 
 # exec: the orchestrator itself receives Ctrl-C / SIGTERM and stops what it started.
-exec /usr/bin/python3 "$here/ws_bench.py" --blazeiot "$BLAZEIOT_BIN" --tool "$tools/bench_ws_load" "$@"
+exec /usr/bin/python3 "$here/ws_bench.py" --blazeiot "$BLAZEIOT_BIN" --tool "$tools/bench_ws_load" \
+  --machine-probe "$tools/../machine/bench_cold_memory" "$@"

@@ -23,7 +23,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from bench_processes import (BenchError, Broker, Processes, cpu_seconds,  # noqa: E402
-                             free_port, status_kb)
+                             free_port, machine_speed, status_kb)
 
 READY_TIMEOUT_S = 30.0
 SETTLE_S = 1.0
@@ -282,6 +282,7 @@ def main():
     parser.add_argument("--skip-idle", action="store_true")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument("--machine-probe", help="bench/machine's bench_cold_memory binary")
     args = parser.parse_args()
 
     limit = raise_fd_limit(args.idle + args.clients + 1024)
@@ -290,6 +291,8 @@ def main():
           f"open-file limit {limit}", flush=True)
     if load[0] > os.cpu_count() / 2:
         print("warning: the machine is busy; latencies will reflect that", flush=True)
+    speed = machine_speed(args.machine_probe)
+    print(f"machine speed now: {speed}", flush=True)
 
     processes = Processes()
     root = tempfile.mkdtemp(prefix="blazeiot-ws-bench-")
@@ -316,7 +319,8 @@ def main():
     print_report(stream, idle)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"stream": stream, "idle": idle, "load_average": load}, f, indent=2)
+            json.dump({"stream": stream, "idle": idle, "load_average": load,
+                       "machine_speed": speed}, f, indent=2)
     return 0
 
 
