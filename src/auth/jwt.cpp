@@ -132,6 +132,10 @@ std::string JwtCodec::issue(std::int64_t user_id, std::string_view username, std
   payload["username"] = username;
   payload["role"] = role;
   payload["iat"] = iat;
+  // The same instant to the millisecond: a password change revokes every token issued before
+  // it, also those issued earlier in the same second (iat alone could not tell them apart
+  // from the token the change itself hands out).
+  payload["iat_ms"] = now;
   payload["exp"] = iat + lifetime_s_;
   payload["iss"] = kJwtIssuer;
   payload["aud"] = kJwtAudience;
@@ -189,7 +193,11 @@ std::variant<TokenClaims, TokenError> JwtCodec::verify(std::string_view token, E
   }
   if (auto* u = string_claim(*payload, "username")) claims.username = std::string(*u);
   if (auto* r = string_claim(*payload, "role")) claims.role = std::string(*r);
-  claims.issued_at = int_claim(*payload, "iat").value_or(0) * 1000;
+  const std::int64_t iat = int_claim(*payload, "iat").value_or(0);
+  claims.issued_at = iat * 1000;
+  // Only when it agrees with iat (tokens from before iat_ms existed have just iat).
+  if (auto it = payload->find("iat_ms"); it != payload->end())
+    if (auto* ms = it->value().if_int64(); ms && *ms / 1000 == iat) claims.issued_at = *ms;
   claims.expires_at = *exp * 1000;
   return claims;
 }

@@ -102,12 +102,14 @@ ApiResult change_password(ApiContext& ctx, ApiRequest& req) {
   }
   UserChanges changes;
   changes.password_hash = ctx.services.passwords.hash(*replacement);
-  users.update(user->id, changes, req.now);
+  // After the hashing (a good part of a second): a token issued meanwhile is revoked too.
+  const EpochMs changed_at = ctx.services.clock.now_ms();
+  users.update(user->id, changes, changed_at);
   ctx.services.log.info("auth", user->username, "Password changed");
-  // Tokens issued before this second, this request's included, stop working; the caller gets
+  // Tokens issued before this instant, this request's included, stop working; the caller gets
   // a new one so that changing a password does not log it out.
   ApiResult r = message_result("Password changed; other sessions have been signed out");
-  r.body.as_object()["token"] = ctx.jwt.issue(user->id, user->username, user->role, req.now);
+  r.body.as_object()["token"] = ctx.jwt.issue(user->id, user->username, user->role, changed_at);
   return r;
 }
 

@@ -82,7 +82,8 @@ ApiResult update_user(ApiContext& ctx, ApiRequest& req) {
   if (password) changes.password_hash = ctx.services.passwords.hash(*password);
 
   UserStore& users = ctx.services.storage.users();
-  switch (users.update(*id, changes, req.now)) {
+  // The clock after the hashing: tokens issued while it ran are revoked too.
+  switch (users.update(*id, changes, password ? ctx.services.clock.now_ms() : req.now)) {
     case UserWriteResult::not_found:
       return user_not_found();
     case UserWriteResult::last_admin:

@@ -20,8 +20,8 @@ struct User {
   EpochMs created_at = 0;
   EpochMs updated_at = 0;
   std::optional<EpochMs> last_login;
-  // Tokens issued before this (ms, whole seconds: a token's iat has second precision) are
-  // no longer accepted; moved forward whenever the password is changed.
+  // Tokens issued before this instant (ms; compared with a token's iat_ms claim) are no
+  // longer accepted; moved forward whenever the password is changed.
   EpochMs tokens_valid_after = 0;
 };
 

@@ -92,11 +92,31 @@ class RateGate {
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
 
+// Whose session it is, as checked at connect; set before the session is registered with the
+// server and not changed after, so the account checks may read it under the server's mutex.
+struct SessionAccount {
+  std::int64_t user_id = 0;
+  EpochMs token_issued_at = 0;
+  std::string role;
+};
+
 class SessionBase {
  public:
   virtual ~SessionBase() = default;
   virtual void shutdown() = 0;
+  // Closes with 1008 and `reason`; safe from any thread.
+  virtual void revoke(std::string reason) = 0;
+  SessionAccount account;
 };
+
+// Why a session of `account` may not go on, given its stored user now (nullopt: deleted);
+// empty when it may.
+std::string revocation(const SessionAccount& account, const std::optional<User>& user) {
+  if (!user) return "account deleted";
+  if (account.token_issued_at < user->tokens_valid_after) return "token revoked";
+  if (account.role != user->role) return "role changed; log in again";
+  return {};
+}
 
 }  // namespace
 
@@ -149,6 +169,12 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     });
   }
 
+  void revoke(std::string reason) override {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this(), r = std::move(reason)] {
+      self->close_soon(websocket::close_code::policy_error, r);
+    });
+  }
+
  private:
   asio::awaitable<void> run(HttpRequest req) {
     WsServer::State& s = *server_;
@@ -177,16 +203,19 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
                                 std::string("invalid token: ") + to_string(*err));
     const TokenClaims claims = std::get<TokenClaims>(verified);
     // As for the REST API: a deleted account's tokens, and tokens from before a password
-    // change, are refused.
-    bool revoked = true;
+    // change, are refused; the role is the account's, not the token's.
+    account.user_id = claims.user_id;
+    account.token_issued_at = claims.issued_at;
+    std::string refused = "cannot check the account";
     try {
       auto user = s.services.storage.users().find_by_id(claims.user_id);
-      revoked = !user || claims.issued_at < user->tokens_valid_after;
+      if (user) account.role = user->role;
+      refused = revocation(account, user);
     } catch (const std::exception& e) {
       spdlog::warn("[ws] cannot check the account of a token: {}", e.what());
     }
-    if (revoked)
-      co_return co_await refuse(websocket::close_code::policy_error, "invalid token: revoked");
+    if (!refused.empty())
+      co_return co_await refuse(websocket::close_code::policy_error, "invalid token: " + refused);
     // Decide under the lock, refuse after releasing it: the close handshake waits on the peer.
     std::optional<std::pair<websocket::close_code, const char*>> refusal;
     {
@@ -306,6 +335,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       client_->unsubscribe(*channel);
       client_->reply(message("unsubscribed", {{"channel", to_string(*channel)}}));
       return;
+    }
+    if (*channel == WsChannel::logs && account.role != "admin") {
+      client_->reply(error_message("the logs channel is for administrators"));
+      return count_error();
     }
     // Filters may be given at the top level or in "filter".
     const json::object* filter_obj = &o;
@@ -446,8 +479,37 @@ std::string Session<Stream>::s_now() const {
 
 }  // namespace
 
-WsServer::WsServer(PlatformServices& services, std::string jwt_secret, WsLimits limits)
-    : state_(std::make_shared<State>(services, std::move(jwt_secret), limits)) {}
+namespace {
+
+// One round of the account checks: each account with a session is read once.
+void check_accounts(WsServer::State& s) {
+  std::vector<std::shared_ptr<SessionBase>> live;
+  {
+    std::lock_guard lock(s.mutex);
+    for (auto& [ptr, weak] : s.sessions)
+      if (auto session = weak.lock()) live.push_back(std::move(session));
+  }
+  std::unordered_map<std::int64_t, std::optional<User>> users;
+  for (auto& session : live) {
+    const SessionAccount& account = session->account;
+    auto it = users.find(account.user_id);
+    if (it == users.end())
+      it = users.emplace(account.user_id, s.services.storage.users().find_by_id(account.user_id))
+               .first;
+    if (std::string why = revocation(account, it->second); !why.empty()) {
+      spdlog::info("[ws] closing a session of user {}: {}", account.user_id, why);
+      session->revoke(std::move(why));
+    }
+  }
+}
+
+}  // namespace
+
+WsServer::WsServer(PlatformServices& services, std::string jwt_secret, WsLimits limits,
+                   boost::asio::any_io_executor checks_on)
+    : state_(std::make_shared<State>(services, std::move(jwt_secret), limits)),
+      account_checks_(std::move(checks_on), kAccountCheck, "ws",
+                      [state = state_] { check_accounts(*state); }) {}
 
 WsServer::~WsServer() = default;
 
@@ -465,9 +527,11 @@ void WsServer::install(HttpServer& http) {
         ->start(std::move(req));
   };
   http.set_upgrade_handler("/ws", std::move(handler));
+  account_checks_.start();
 }
 
 void WsServer::stop() {
+  account_checks_.stop();
   std::vector<std::shared_ptr<SessionBase>> live;
   {
     std::lock_guard lock(state_->mutex);

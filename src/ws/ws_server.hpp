@@ -2,10 +2,17 @@
 // The live stream at /ws: authenticates the upgrade (?token=, Authorization: Bearer, or the
 // Sec-WebSocket-Protocol pair "access_token, <JWT>"), runs one session per client, and closes
 // every session on shutdown.
+//
+// A session's rights are its account's when it connected; every kAccountCheck the accounts
+// are read again, and a session whose account was deleted, whose password was changed after
+// its token was issued, or whose role changed is closed (1008): the client logs in again and
+// gets its current rights. The `logs` channel is for administrators only, as /api/logs is.
+#include <boost/asio/any_io_executor.hpp>
 #include <chrono>
 #include <memory>
 
 #include "app/platform_services.hpp"
+#include "core/periodic_task.hpp"
 #include "http/http_server.hpp"
 #include "ws/ws_hub.hpp"
 
@@ -25,21 +32,25 @@ class WsServer {
  public:
   // Clients get what this instance commits and, with several instances,
   // services.cluster_events: what the others commit.
-  WsServer(PlatformServices& services, std::string jwt_secret, WsLimits limits);
+  // The account checks run on `checks_on`.
+  WsServer(PlatformServices& services, std::string jwt_secret, WsLimits limits,
+           boost::asio::any_io_executor checks_on);
   ~WsServer();
 
-  // Registers the /ws upgrade handler with the HTTP server.
+  // Registers the /ws upgrade handler with the HTTP server and starts the account checks.
   void install(HttpServer& http);
   // Closes every session with 1001 (going away); returns once they are closed, or after
   // kCloseWait. Call it off the network threads, which the closing needs.
   void stop();
   static constexpr std::chrono::milliseconds kCloseWait{1500};
+  static constexpr std::chrono::milliseconds kAccountCheck{5000};
   std::size_t connections() const;
 
   struct State;
 
  private:
   std::shared_ptr<State> state_;
+  PeriodicTask account_checks_;
 };
 
 }  // namespace blazeiot

@@ -254,6 +254,95 @@ def test_closes_with_1008_when_the_token_expires(platform):
     assert before == []
 
 
+def create_viewer(platform, admin, username):
+    r = platform.api('POST', '/api/users', token=admin,
+                     json={'username': username, 'email': f'{username}@example.com',
+                           'password': f'{username}-pass-1', 'role': 'viewer'})
+    assert r.status_code == 201, r.text
+    return r.json()['data']['id'], platform.login(username, f'{username}-pass-1')
+
+
+def test_the_logs_channel_is_for_administrators(platform):
+    admin = platform.login()
+    _, viewer = create_viewer(platform, admin, 'wslogsviewer')
+    assert platform.api('GET', '/api/logs', token=viewer).status_code == 403
+
+    async def scenario():
+        ws = await connected(platform, viewer)
+        await ws.send(json.dumps({'type': 'subscribe', 'channel': 'logs'}))
+        refused, before = await expect(ws, 'error')
+        # Other channels stay open to a viewer, and the admin gets the logs.
+        await ws.send(json.dumps({'type': 'subscribe', 'channel': 'devices'}))
+        ok, _ = await expect(ws, 'subscribed')
+        await subscribed(platform, admin, 'logs')
+        # The refusal changed nothing: no system_log reaches the viewer.
+        platform.api('POST', '/api/users', token=admin,
+                     json={'username': 'wslogsother', 'email': 'o@example.com',
+                           'password': 'other-pass-1', 'role': 'viewer'})
+        after = await until_pong(ws)
+        return refused, before, ok, after
+
+    refused, before, ok, after = run(scenario())
+    assert 'administrators' in refused['message'] and before == [], (refused, before)
+    assert ok['channel'] == 'devices'
+    assert not [m for m in after if m.get('type') == 'system_log'], after
+
+
+def test_a_session_is_closed_when_its_account_is_deleted_or_its_password_changed(platform):
+    """Rights are the account's: a stream does not outlive a deleted account, a password
+    change (which signs out other sessions) or a role change."""
+    admin = platform.login()
+    deleted_id, deleted = create_viewer(platform, admin, 'wsdeleted')
+    _, changed = create_viewer(platform, admin, 'wschanged')
+    promoted_id, promoted = create_viewer(platform, admin, 'wspromoted')
+
+    async def scenario():
+        sessions = [await subscribed(platform, t, 'devices') for t in (deleted, changed, promoted)]
+        bystander = await subscribed(platform, admin, 'devices')
+        started = time.monotonic()
+        assert platform.api('DELETE', f'/api/users/{deleted_id}', token=admin).status_code == 200
+        r = platform.api('PUT', '/api/auth/password', token=changed,
+                         json={'current_password': 'wschanged-pass-1',
+                               'new_password': 'wschanged-pass-2'})
+        assert r.status_code == 200, r.text
+        assert platform.api('PUT', f'/api/users/{promoted_id}', token=admin,
+                            json={'role': 'admin'}).status_code == 200
+        closes = [await closed_with(ws, timeout=10 * SLOWDOWN) for ws in sessions]
+        elapsed = time.monotonic() - started
+        # The others' streams go on.
+        assert await until_pong(bystander) is not None
+        return closes, elapsed, r.json()['token']
+
+    closes, elapsed, fresh = run(scenario())
+    assert [c[0] for c in closes] == [1008, 1008, 1008], closes
+    assert [c[1] for c in closes] == ['account deleted', 'token revoked',
+                                      'role changed; log in again'], closes
+    assert elapsed < 5 + 2 * SLOWDOWN, f'closed only after {elapsed:.1f} s'
+    # The token the password change handed out still opens a stream.
+    run(connected(platform, fresh))
+
+
+def test_a_token_issued_just_before_a_password_change_is_revoked(platform):
+    """Tokens are revoked to the millisecond: also one issued in the same second as the
+    change, before it."""
+    admin = platform.login()
+    create_viewer(platform, admin, 'wssamesecond')
+
+    async def refused(token):
+        return await closed_with(await connect(platform, token))
+
+    for attempt in range(3):
+        old = platform.login('wssamesecond', f'wssamesecond-pass-{attempt + 1}')
+        r = platform.api('PUT', '/api/auth/password', token=old,
+                         json={'current_password': f'wssamesecond-pass-{attempt + 1}',
+                               'new_password': f'wssamesecond-pass-{attempt + 2}'})
+        assert r.status_code == 200, r.text
+        assert platform.api('GET', '/api/auth/me', token=old).status_code == 401
+        assert platform.api('GET', '/api/auth/me', token=r.json()['token']).status_code == 200
+        code, reason, _ = run(refused(old))
+        assert (code, reason) == (1008, 'invalid token: token revoked')
+
+
 # ---------------------------------------------------------------------------------------
 # Protocol
 

@@ -131,6 +131,28 @@ boost::json::object good_claims() {
       {"aud", "blazeiot-api"}};
 }
 
+TEST(Jwt, IssueTimeIsKeptToTheMillisecond) {
+  const std::string secret = "0123456789abcdef0123456789abcdef";
+  JwtCodec codec(secret, 3600);
+  // A password change revokes tokens issued before it within the same second too.
+  auto v = codec.verify(codec.issue(42, "alice", "viewer", kJwtNow + 250), kJwtNow + 1000);
+  ASSERT_TRUE(std::holds_alternative<TokenClaims>(v));
+  EXPECT_EQ(std::get<TokenClaims>(v).issued_at, kJwtNow + 250);
+
+  // A token without it (issued by an earlier version) counts from the start of its second;
+  // one whose iat_ms disagrees with iat is read by iat alone.
+  auto issued_at = [&](const boost::json::object& claims) {
+    auto r = codec.verify(sign_claims(secret, claims), kJwtNow + 1000);
+    return std::holds_alternative<TokenClaims>(r) ? std::get<TokenClaims>(r).issued_at : -1;
+  };
+  auto without = good_claims();
+  without["iat"] = kJwtNow / 1000;
+  EXPECT_EQ(issued_at(without), kJwtNow);
+  auto disagreeing = without;
+  disagreeing["iat_ms"] = kJwtNow + 5000;
+  EXPECT_EQ(issued_at(disagreeing), kJwtNow);
+}
+
 TEST(Jwt, ChecksAudienceAndIssuer) {
   const std::string secret = "0123456789abcdef0123456789abcdef";
   JwtCodec codec(secret, 3600);

@@ -373,6 +373,20 @@ TEST_F(ApiTest, ChangeOwnPassword) {
   EXPECT_FALSE(f.login("viewer", "brand-new-pass").empty());
 }
 
+TEST_F(ApiTest, APasswordChangeRevokesTokensIssuedEarlierInTheSameSecond) {
+  // viewer's token was issued at the fake clock's start, a whole second.
+  f.clock.advance_ms(400);
+  std::string later_same_second = f.login("viewer", "viewer-pass-1");
+  f.clock.advance_ms(100);
+  auto changed = f.request(verb::put, "/api/auth/password", viewer,
+                           R"({"current_password":"viewer-pass-1","new_password":"brand-new-pass"})");
+  ASSERT_EQ(changed.result_int(), 200);
+  EXPECT_EQ(f.request(verb::get, "/api/auth/me", viewer).result_int(), 401);
+  EXPECT_EQ(f.request(verb::get, "/api/auth/me", later_same_second).result_int(), 401);
+  std::string fresh(body(changed).at("token").as_string());
+  EXPECT_EQ(f.request(verb::get, "/api/auth/me", fresh).result_int(), 200);
+}
+
 TEST_F(ApiTest, MeReturnsTheCurrentUser) {
   auto me = body(f.request(verb::get, "/api/auth/me", viewer));
   EXPECT_EQ(me.at("data").at("username"), "viewer");

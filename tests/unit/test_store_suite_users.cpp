@@ -118,8 +118,8 @@ TYPED_TEST(UserStoreSuite, NewPasswordRevokesEarlierTokensOnly) {
   UserChanges password;
   password.password_hash = "h2";
   ASSERT_EQ(this->users().update(a, password, 12'345), UserWriteResult::ok);
-  EXPECT_EQ(this->users().find_by_id(a)->tokens_valid_after, 12'000);  // whole seconds, as iat
+  EXPECT_EQ(this->users().find_by_id(a)->tokens_valid_after, 12'345);
   // A rehash at login (same password, new algorithm) keeps the sessions.
   this->users().replace_password_hash(a, "h2", "h3", 20'000);
-  EXPECT_EQ(this->users().find_by_id(a)->tokens_valid_after, 12'000);
+  EXPECT_EQ(this->users().find_by_id(a)->tokens_valid_after, 12'345);
 }

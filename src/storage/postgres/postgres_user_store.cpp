@@ -104,8 +104,7 @@ UserWriteResult PostgresUserStore::update(std::int64_t id, const UserChanges& ch
         " password_hash = COALESCE($4, password_hash), updated_at = $5,"
         " tokens_valid_after = CASE WHEN $4::text IS NULL THEN tokens_valid_after ELSE $6 END"
         " WHERE id = $1",
-        PgParams().add(id).add(ch.email).add(ch.role).add(ch.password_hash).add(now).add(
-            now / 1000 * 1000));
+        PgParams().add(id).add(ch.email).add(ch.role).add(ch.password_hash).add(now).add(now));
     tx.commit();
     return UserWriteResult::ok;
   });

@@ -104,7 +104,7 @@ UserWriteResult SqliteUserStore::update(std::int64_t id, const UserChanges& ch, 
         .bind(3, ch.role)
         .bind(4, ch.password_hash)
         .bind(5, now)
-        .bind(6, now / 1000 * 1000)
+        .bind(6, now)
         .run();
     tx.commit();
     return UserWriteResult::ok;
