@@ -69,10 +69,30 @@ ApiResult file_result(FileReply file) {
   return r;
 }
 
+namespace {
+
+// At most kMaxFieldNameBytes, cut at a character boundary (names come from parsed JSON, so
+// they are valid UTF-8, and must stay so).
+std::string_view short_field_name(std::string_view name) {
+  if (name.size() <= kMaxFieldNameBytes) return name;
+  std::size_t end = kMaxFieldNameBytes;
+  while (end > 0 && (static_cast<unsigned char>(name[end]) & 0xC0) == 0x80) --end;
+  return name.substr(0, end);
+}
+
+}  // namespace
+
 ApiResult validation_result(const std::vector<FieldError>& errors) {
   json::array list;
-  for (const FieldError& e : errors)
-    list.push_back(json::object{{"field", e.field}, {"message", e.message}});
+  for (const FieldError& e : errors) {
+    if (list.size() == kMaxFieldErrors) {
+      list.push_back(json::object{
+          {"field", "body"},
+          {"message", std::to_string(errors.size() - kMaxFieldErrors) + " more problems"}});
+      break;
+    }
+    list.push_back(json::object{{"field", short_field_name(e.field)}, {"message", e.message}});
+  }
   json::object o;
   o["success"] = false;
   o["errors"] = std::move(list);

@@ -16,6 +16,11 @@ struct FieldError {
   std::string message;
 };
 
+// A 400 lists at most this many problems, each field name cut to kMaxFieldNameBytes: a body
+// of a million unknown keys must not earn a reply many times its size.
+inline constexpr std::size_t kMaxFieldErrors = 20;
+inline constexpr std::size_t kMaxFieldNameBytes = 64;
+
 struct ApiResult {
   unsigned status = 200;
   boost::json::value body;
@@ -43,7 +48,8 @@ ApiResult written_item_result(std::string_view item);
 ApiResult message_result(std::string_view message, unsigned status = 200);
 // {"success":false,"message":"..."}
 ApiResult error_result(unsigned status, std::string_view message);
-// 400 {"success":false,"errors":[{"field":..,"message":..}]}
+// 400 {"success":false,"errors":[{"field":..,"message":..}]}; past kMaxFieldErrors the list
+// ends with {"field":"body","message":"N more problems"}.
 ApiResult validation_result(const std::vector<FieldError>& errors);
 
 }  // namespace blazeiot

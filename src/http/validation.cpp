@@ -214,9 +214,16 @@ void BodyReader::error(std::string field, std::string message) {
 }
 
 std::vector<FieldError> BodyReader::finish() {
-  for (const auto& kv : body_)
-    if (!known_.contains(std::string_view(kv.key())))
+  // Past what a reply lists, unknown fields are only counted, not each copied.
+  std::size_t unlisted = 0;
+  for (const auto& kv : body_) {
+    if (known_.contains(std::string_view(kv.key()))) continue;
+    if (errors_.size() + 1 < kMaxFieldErrors)
       error(std::string(kv.key()), "is not a recognised field");
+    else
+      ++unlisted;
+  }
+  if (unlisted > 0) error("body", std::to_string(unlisted) + " more unrecognised fields");
   return std::move(errors_);
 }
 

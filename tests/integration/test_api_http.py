@@ -151,6 +151,22 @@ def test_oversized_json_body_is_413(shared):
     assert shared.api('GET', '/api/devices/Big', token=shared.admin_token).status_code == 404
 
 
+def test_a_body_of_many_unknown_fields_gets_a_short_answer(make_platform, broker):
+    """A body of 250,000 unknown keys (under the 10 MB limit) must not earn a reply of many
+    megabytes."""
+    shared = make_platform(broker)  # the default body limit, 10 MB
+    body = json.dumps({f'field{i:06d}' + 'x' * 12: i for i in range(250_000)})
+    assert 8_000_000 < len(body) < 10_000_000, len(body)
+    body = body[:-1] + ', "username": "admin", "password": "wrong"}'
+    r = shared.api('POST', '/api/auth/login', data=body,
+                   headers={'Content-Type': 'application/json'}, timeout=30)
+    assert r.status_code == 400
+    assert len(r.content) < 4096, len(r.content)
+    errors = r.json()['errors']
+    assert errors[-1] == {'field': 'body', 'message': f'{250_000 - 19} more unrecognised fields'}
+    assert shared.api('GET', '/health').status_code == 200
+
+
 def test_oversized_header_is_431(shared):
     r = shared.api('GET', '/health', headers={'X-Filler': 'z' * 9000})
     assert r.status_code == 431

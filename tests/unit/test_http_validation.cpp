@@ -41,6 +41,33 @@ TEST(BodyReader, RejectsUnknownFieldsByName) {
   EXPECT_TRUE(has_error(errors, "status"));
 }
 
+TEST(BodyReader, ManyUnknownFieldsAreCountedNotEachListed) {
+  boost::json::object body;
+  for (int i = 0; i < 5000; ++i) body["k" + std::to_string(i)] = i;
+  BodyReader r(body);
+  auto errors = r.finish();
+  ASSERT_EQ(errors.size(), kMaxFieldErrors);
+  EXPECT_EQ(errors.back().field, "body");
+  EXPECT_EQ(errors.back().message,
+            std::to_string(5000 - (kMaxFieldErrors - 1)) + " more unrecognised fields");
+}
+
+TEST(ValidationResult, ListsAFewProblemsWithShortNames) {
+  std::vector<FieldError> errors;
+  // A two-byte character across the cut: the name ends before it.
+  errors.push_back({std::string(63, 'b') + "\xc3\xa9tail", "is not a recognised field"});
+  for (int i = 0; i < 40; ++i) errors.push_back({"f" + std::to_string(i), "is wrong"});
+  ApiResult r = validation_result(errors);
+  EXPECT_EQ(r.status, 400u);
+  const auto& list = r.body.as_object().at("errors").as_array();
+  ASSERT_EQ(list.size(), kMaxFieldErrors + 1);
+  EXPECT_EQ(list[0].at("field").as_string(), std::string(63, 'b'));
+  EXPECT_EQ(list[1].at("field").as_string(), "f0");
+  EXPECT_EQ(list.back().at("field").as_string(), "body");
+  EXPECT_EQ(list.back().at("message").as_string(),
+            std::to_string(errors.size() - kMaxFieldErrors) + " more problems");
+}
+
 TEST(BodyReader, ChecksTypesLengthsAndPresence) {
   auto body = obj(R"({"name":42,"type":"x","firmware_version":"v\u0001","metadata":[1]})");
   BodyReader r(body);
