@@ -24,6 +24,7 @@
 #include "cluster/leadership.hpp"
 #include "cluster/pg_leadership.hpp"
 #include "core/free_space.hpp"
+#include "core/open_file_limit.hpp"
 #include "core/thread_name.hpp"
 #include "domain/event_bus.hpp"
 #include "http/dashboard_routes.hpp"
@@ -117,6 +118,7 @@ int serve(const Config& config) {
   check_production_safety(config);
   setup_logging(config);
   ::signal(SIGPIPE, SIG_IGN);
+  spdlog::debug("[system] open file limit {}", raise_open_file_limit());
   SystemClock clock;
   const EpochMs started_at = clock.now_ms();
   Banner banner;

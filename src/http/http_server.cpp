@@ -22,6 +22,7 @@
 #include <mutex>
 #include <optional>
 #include <unordered_map>
+#include <variant>
 
 #include "http/body_io.hpp"
 
@@ -40,12 +41,17 @@ constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 
 constexpr std::size_t kHeaderLimit = 8 * 1024;
 constexpr auto kIdleTimeout = 60s;    // keep-alive connection with no request under way
-constexpr auto kHeaderTimeout = 15s;  // from a request's first byte to the end of its header
+constexpr auto kHeaderTimeout = 15s;  // from a request's first byte to the end of its header,
+                                      // and from accepting a connection to its first byte
 constexpr auto kBodyTimeout = 60s;    // reading the body
 constexpr auto kWriteTimeout = 30s;
 constexpr auto kHandshakeTimeout = 10s;
 constexpr auto kStopGrace = 3s;
 constexpr std::size_t kMaxConnections = 10'000;
+// One client address may hold this many of them, so that no single client can take them all
+// (not applied behind a trusted proxy, where every connection comes from the proxy).
+constexpr std::size_t kMaxConnectionsPerAddress = 1'000;
+constexpr auto kRefusalLogInterval = 10s;
 constexpr std::size_t kReadChunk = 4096;
 constexpr int kBlockingThreads = 2;
 
@@ -65,8 +71,9 @@ using Strand = asio::any_io_executor;  // a strand: every accepted socket gets i
 
 // One accepted connection as the server's stop logic sees it. Touched only on its strand.
 struct Connection {
-  explicit Connection(Strand s) : strand(std::move(s)) {}
+  Connection(Strand s, std::string a) : strand(std::move(s)), address(std::move(a)) {}
   Strand strand;
+  const std::string address;  // the peer's, as accepted
   beast::tcp_stream* stream = nullptr;  // the lowest layer while the session owns one
   bool busy = false;                    // a request is being read, handled or answered
 };
@@ -105,22 +112,38 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
   std::mutex mutex;
   std::condition_variable drained;
   std::unordered_map<std::uint64_t, std::shared_ptr<Connection>> connections;
+  std::unordered_map<std::string, std::size_t> per_address;  // open connections per peer
   std::uint64_t next_id = 0;
   std::vector<std::function<void()>> on_drained;
   std::unique_ptr<asio::steady_timer> stop_timer;
 
-  std::pair<std::uint64_t, std::shared_ptr<Connection>> add_connection(Strand strand) {
-    auto c = std::make_shared<Connection>(std::move(strand));
+  // Registers a connection from `address`, or returns why it is refused.
+  std::variant<std::pair<std::uint64_t, std::shared_ptr<Connection>>, std::string> add_connection(
+      Strand strand, const std::string& address) {
     std::lock_guard lock(mutex);
+    if (connections.size() >= kMaxConnections)
+      return std::to_string(connections.size()) + " connections open, the most the server holds";
+    std::size_t& from_address = per_address[address];
+    if (from_address >= kMaxConnectionsPerAddress && !services.config.trust_proxy) {
+      return std::to_string(from_address) + " connections open from " + address +
+             ", the most one address may hold";
+    }
+    ++from_address;
+    auto c = std::make_shared<Connection>(std::move(strand), address);
     const std::uint64_t id = next_id++;
     connections.emplace(id, c);
-    return {id, c};
+    return std::pair{id, c};
   }
   void remove_connection(std::uint64_t id) {
     std::vector<std::function<void()>> callbacks;
     {
       std::lock_guard lock(mutex);
-      connections.erase(id);
+      auto it = connections.find(id);
+      if (it == connections.end()) return;
+      if (auto count = per_address.find(it->second->address);
+          count != per_address.end() && --count->second == 0)
+        per_address.erase(count);
+      connections.erase(it);
       if (!connections.empty()) return;
       drained.notify_all();
       if (stopping) callbacks.swap(on_drained);
@@ -212,12 +235,16 @@ template <class Stream>
 asio::awaitable<SessionEnd> serve_requests(State& s, Connection& conn, Stream& stream,
                                            beast::flat_buffer& buffer, const ClientInfo& client) {
   auto& lowest = beast::get_lowest_layer(stream);
+  bool first_request = true;
   for (;;) {
     conn.busy = false;
     if (s.stopping) co_return SessionEnd::close;
     if (buffer.size() == 0) {
       // Idle keep-alive: wait for the next request's first bytes (stop() cancels this wait).
-      lowest.expires_after(kIdleTimeout);
+      // A new connection gets no longer for its first request than for a header: else
+      // connections that never send anything could hold the server's places for a minute.
+      lowest.expires_after(first_request ? kHeaderTimeout : kIdleTimeout);
+      first_request = false;
       auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kReadChunk), use_nothrow);
       if (ec) co_return SessionEnd::close;
       buffer.commit(n);
@@ -344,8 +371,9 @@ asio::awaitable<SessionEnd> serve_requests(State& s, Connection& conn, Stream& s
   }
 }
 
-asio::awaitable<void> run_connection(std::shared_ptr<State> s, tcp::socket socket) {
-  auto [id, conn] = s->add_connection(Strand(socket.get_executor()));
+// `id` and `conn`: its registration with the server (State::add_connection).
+asio::awaitable<void> run_connection(std::shared_ptr<State> s, tcp::socket socket,
+                                     std::uint64_t id, std::shared_ptr<Connection> conn) {
   struct Unregister {
     State& s;
     std::uint64_t id;
@@ -354,8 +382,7 @@ asio::awaitable<void> run_connection(std::shared_ptr<State> s, tcp::socket socke
 
   ClientInfo client;
   boost::system::error_code ec;
-  auto peer = socket.remote_endpoint(ec);
-  client.peer_address = ec ? "unknown" : peer.address().to_string();
+  client.peer_address = conn->address;
   beast::tcp_stream stream(std::move(socket));
   std::optional<StreamRegistration> registration(std::in_place, *conn, stream);
   beast::flat_buffer buffer;
@@ -407,6 +434,9 @@ void report_session_end(std::exception_ptr e) {
 }
 
 asio::awaitable<void> accept_loop(std::shared_ptr<State> s) {
+  // Refusals are logged at most once per kRefusalLogInterval, with how many there were.
+  std::size_t refused = 0;
+  auto last_refusal_log = std::chrono::steady_clock::now() - kRefusalLogInterval;
   for (;;) {
     auto [ec, socket] = co_await s->acceptor.async_accept(asio::make_strand(s->io), use_nothrow);
     if (ec) {
@@ -418,16 +448,30 @@ asio::awaitable<void> accept_loop(std::shared_ptr<State> s) {
       continue;
     }
     if (s->stopping) co_return;
-    if (s->connection_count() >= kMaxConnections) {
+    boost::system::error_code peer_error;
+    auto peer = socket.remote_endpoint(peer_error);
+    auto added = s->add_connection(Strand(socket.get_executor()),
+                                   peer_error ? "unknown" : peer.address().to_string());
+    if (auto* why = std::get_if<std::string>(&added)) {
       boost::system::error_code ignored;
       socket.close(ignored);
+      ++refused;
+      if (auto now = std::chrono::steady_clock::now(); now - last_refusal_log >= kRefusalLogInterval) {
+        spdlog::warn("[http] refused {} connection(s) in the last {} s; the last: {}", refused,
+                     std::chrono::duration_cast<std::chrono::seconds>(kRefusalLogInterval).count(),
+                     *why);
+        refused = 0;
+        last_refusal_log = now;
+      }
       continue;
     }
+    auto [id, conn] = std::get<0>(std::move(added));
     // Small responses and WebSocket frames go out at once instead of waiting for Nagle.
     boost::system::error_code nodelay_error;
     socket.set_option(tcp::no_delay(true), nodelay_error);
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, run_connection(s, std::move(socket)), report_session_end);
+    asio::co_spawn(executor, run_connection(s, std::move(socket), id, std::move(conn)),
+                   report_session_end);
   }
 }
 

@@ -2,16 +2,30 @@
 that never reach a handler, limits, timeouts, keep-alive, pipelining, CORS, security headers,
 rate limiting, HTTPS on the same port and a graceful stop."""
 import json
+import resource
 import signal
 import socket
 import time
 
 import pytest
 import requests
+from requests.adapters import HTTPAdapter
 
 from harness import SLOWDOWN, STOP_LIMIT_S, Broker, Platform, make_ca, make_server_cert, wait_for
 
 DASHBOARD = 'https://dash.example.com'
+
+
+class SourceAddressAdapter(HTTPAdapter):
+    """Sends from a given local address."""
+
+    def __init__(self, address):
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs['source_address'] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
 
 
 @pytest.fixture(scope='module')
@@ -279,12 +293,50 @@ def test_slow_half_sent_requests_do_not_delay_others(shared):
 
 
 def test_stalled_request_is_dropped_after_the_header_timeout(shared):
-    """A request whose header never completes does not hold its connection for ever."""
-    start = time.monotonic()
-    out = raw_exchange(shared.http_port, b'GET /health HTTP/1.1\r\nHost: x\r\n', read_timeout=40)
-    elapsed = time.monotonic() - start
-    assert out == b''
-    assert 10 < elapsed < 25, elapsed
+    """A request whose header never completes, and a connection that never sends anything,
+    do not hold their connection for ever (nor, the second, for the keep-alive minute)."""
+    silent = socket.create_connection(('127.0.0.1', shared.http_port), timeout=40)
+    try:
+        start = time.monotonic()
+        out = raw_exchange(shared.http_port, b'GET /health HTTP/1.1\r\nHost: x\r\n',
+                           read_timeout=40)
+        elapsed = time.monotonic() - start
+        assert out == b''
+        assert 10 < elapsed < 25, elapsed
+        assert silent.recv(1) == b''
+        assert time.monotonic() - start < 25
+    finally:
+        silent.close()
+
+
+def test_one_address_cannot_take_every_connection(make_platform, broker):
+    """A client holding 1,000 connections gets no more; other clients are still served."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4096)), hard))
+    p = make_platform(broker)
+    held = []
+    try:
+        for _ in range(1000):
+            held.append(socket.create_connection(('127.0.0.1', p.http_port), timeout=5))
+        # The platform has registered them all once a request on one of them is answered.
+        held[-1].sendall(b'GET /health HTTP/1.1\r\nHost: x\r\n\r\n')
+        assert held[-1].recv(12) == b'HTTP/1.1 200'
+        with socket.create_connection(('127.0.0.1', p.http_port), timeout=5) as extra:
+            extra.sendall(b'GET /health HTTP/1.1\r\nHost: x\r\n\r\n')
+            try:
+                assert extra.recv(64) == b''
+            except ConnectionResetError:
+                pass
+        # Another address (all of 127/8 is this machine) is served.
+        other = requests.Session()
+        other.mount('http://', SourceAddressAdapter('127.0.0.2'))
+        assert other.get(p.base_url + '/health', timeout=5).status_code == 200
+    finally:
+        for s in held:
+            s.close()
+    wait_for(lambda: p.api('GET', '/health').status_code == 200, timeout=10,
+             what='a connection from the first address once it closed the others')
+    assert 'the most one address may hold' in p.run_output()
 
 
 def test_rate_limit(make_platform, broker):

@@ -1,0 +1,13 @@
+#pragma once
+// The process's limit on open files. Linux starts most processes at a soft limit of 1024,
+// far below what a server holding thousands of HTTP and WebSocket connections needs, while
+// the hard limit is usually much higher: the platform raises the one to the other at start
+// (as nginx and Go's runtime do), so that its own connection limits are the ones that apply.
+#include <cstdint>
+
+namespace blazeiot {
+
+// Raises the soft limit to the hard limit; returns the soft limit now in force.
+std::uint64_t raise_open_file_limit();
+
+}  // namespace blazeiot
