@@ -85,6 +85,19 @@ void IngestService::on_message(MqttMessage&& m) {
   ++backlog_;
   if (m.ack.packet_id) pending_.acks.push_back(m.ack);
 
+  // A broker replays a topic's retained message to each new subscription, so every restart of
+  // the platform would store it again (and bring a silent device back online). What it says
+  // was stored when it was published live; the replay is acknowledged and left.
+  if (m.retained) {
+    if (retained_skipped_++ == 0)
+      spdlog::info("[ingest] retained messages the broker replays are not stored again "
+                   "(the first: {})", m.topic);
+    else
+      spdlog::debug("[ingest] retained message on {} not stored again", m.topic);
+    maybe_commit();
+    return;
+  }
+
   std::variant<ParsedMessage, Rejection> result =
       m.truncated ? std::variant<ParsedMessage, Rejection>(Rejection{
                         RejectReason::too_large, "payload of " + std::to_string(m.size) +

@@ -133,6 +133,7 @@ class IngestService final : public IngestStatusSource {
   bool remote_view_complete_ = true;
   std::function<void()> drained_;
   EpochMs last_summary_ = 0;
+  std::uint64_t retained_skipped_ = 0;  // retained replays left unstored (the first is logged)
   std::deque<std::pair<EpochMs, std::uint64_t>> rate_samples_;
 
   // Read by other threads through ingest_snapshot().

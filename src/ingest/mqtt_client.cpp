@@ -370,6 +370,7 @@ asio::awaitable<void> MqttClient::read_loop(std::shared_ptr<Connection> conn, st
             m.topic = std::move(p->topic);
             m.payload.assign(p->payload);
             m.qos = p->qos;
+            m.retained = p->retain;
             m.truncated = f.truncated;
             m.size = f.truncated ? f.full_size - 2 - m.topic.size() - (p->qos ? 2 : 0)
                                  : p->payload.size();

@@ -51,6 +51,8 @@ struct MqttMessage {
   std::uint8_t qos = 0;
   bool truncated = false;  // payload was over max_payload and was dropped
   std::size_t size = 0;    // payload size as sent
+  // Sent because we subscribed, from the broker's store: not news (MQTT 3.1.1 §3.3.1.3).
+  bool retained = false;
   MqttAckToken ack;
 };
 

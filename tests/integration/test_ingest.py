@@ -312,3 +312,28 @@ def test_the_last_message_of_a_burst_and_one_after_it_are_stored_at_once(broker,
     wait_readings(platform, 'AfterBurst', 1, timeout=10)
     # mosquitto_pub's own start is most of this; a reader left waiting would never get it.
     assert time.monotonic() - started < 2.0
+
+
+def test_retained_messages_are_stored_once_not_again_at_each_restart(broker, make_platform):
+    """The broker replays a topic's retained message to every new subscription: a restart of
+    the platform must not store it again, nor bring its silent device back online."""
+    mosquitto_pub(broker, 'SensorData/RetainedBefore',
+                  json.dumps({'device_id': 'RetainedBefore', 'type': 'Temperature', 'value': 1}),
+                  extra=('-r',))
+    platform = make_platform(broker)
+    mosquitto_pub(broker, 'SensorData/RetainedLive',
+                  json.dumps({'device_id': 'RetainedLive', 'type': 'Temperature', 'value': 2}),
+                  extra=('-r',))
+    wait_readings(platform, 'RetainedLive', 1)
+    for _ in range(2):
+        platform.stop()
+        platform.start()
+        platform.wait_for(lambda: 'retained messages the broker replays are not stored again'
+                          in platform.run_output(), what='the retained replays')
+        # A message after the replays: once it is stored, so would they have been.
+        mosquitto_pub(broker, 'SensorData/RetainedMarker',
+                      json.dumps({'device_id': 'RetainedMarker', 'type': 'T', 'value': 3}))
+        wait_readings(platform, 'RetainedMarker', 1)
+    assert len(readings(platform, 'RetainedLive')) == 1
+    assert readings(platform, 'RetainedBefore') == []
+    assert platform.sql("SELECT COUNT(*) FROM devices WHERE device_id = 'RetainedBefore'") == [(0,)]
