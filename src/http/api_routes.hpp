@@ -12,6 +12,7 @@
 #include "http/router.hpp"
 #include "http/validation.hpp"
 #include "storage/reading_store.hpp"
+#include "storage/row_page.hpp"
 
 namespace blazeiot {
 
@@ -65,6 +66,10 @@ std::int64_t page_total(std::size_t rows, std::int64_t limit, std::int64_t offse
 
 // limit (1..1000, default 100), offset (>= 0), start_date/end_date (or startDate/endDate).
 void read_reading_window(QueryReader& query, ReadingQuery& out);
+
+// limit (1..1000, default 1000) and offset (>= 0) of a list of devices, gateways or nodes:
+// any MQTT client can register them, so no answer may hold every row of a large table.
+RowPage read_row_page(QueryReader& query);
 
 // A readings page: count, total and data. total is counted only when the page does not show
 // it; both come from the reading cache while no reading of the source has been stored since.

@@ -17,6 +17,7 @@ ApiResult list_devices(ApiContext& ctx, ApiRequest& req) {
   DeviceFilter filter;
   filter.status = q.presence("status");
   filter.type = q.text({"type"}, 64);
+  filter.page = read_row_page(q);
   if (auto bad = invalid(q.errors())) return *bad;
   json::array data;
   for (const Device& d : ctx.services.storage.devices().list(filter)) data.push_back(to_json(d));

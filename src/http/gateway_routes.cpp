@@ -17,6 +17,7 @@ ApiResult list_gateways(ApiContext& ctx, ApiRequest& req) {
   GatewayFilter filter;
   filter.status = q.presence("status");
   filter.type = q.text({"type"}, 64);
+  filter.page = read_row_page(q);
   if (auto bad = invalid(q.errors())) return *bad;
   json::array data;
   for (const Gateway& g : ctx.services.storage.gateways().list(filter)) data.push_back(to_json(g));
@@ -33,6 +34,7 @@ ApiResult gateway_nodes(ApiContext& ctx, ApiRequest& req) {
   QueryReader q(req.query);
   NodeFilter filter;
   filter.status = q.presence("status");
+  filter.page = read_row_page(q);
   if (auto bad = invalid(q.errors())) return *bad;
   if (!ctx.services.storage.gateways().find(req.param("gateway_id"))) return gateway_not_found();
   filter.gateway_id = std::string(req.param("gateway_id"));

@@ -29,6 +29,7 @@ ApiResult list_nodes(ApiContext& ctx, ApiRequest& req) {
   NodeFilter filter;
   filter.gateway_id = q.text({"gateway_id", "gatewayId"}, 128);
   filter.status = q.presence("status");
+  filter.page = read_row_page(q);
   if (auto bad = invalid(q.errors())) return *bad;
   json::array data;
   for (const NodeRecord& n : ctx.services.storage.nodes().list(filter)) data.push_back(to_json(n));

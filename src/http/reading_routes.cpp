@@ -1,4 +1,5 @@
-// GET /api/sensor-data, and the reading helpers the device and node routes share.
+// GET /api/sensor-data, the reading helpers the device and node routes share, and the page
+// of the entity lists.
 #include <boost/json.hpp>
 
 #include "http/api_routes.hpp"
@@ -24,6 +25,13 @@ std::string readings_text(const std::vector<Reading>& rows) {
 }
 
 }  // namespace
+
+RowPage read_row_page(QueryReader& q) {
+  RowPage page;
+  page.limit = q.integer({"limit"}, kMaxLimit, 1, kMaxLimit);
+  page.offset = q.integer({"offset"}, 0, 0, kMaxOffset);
+  return page;
+}
 
 void read_reading_window(QueryReader& q, ReadingQuery& out) {
   out.limit = static_cast<int>(q.integer({"limit"}, kDefaultLimit, 1, kMaxLimit));

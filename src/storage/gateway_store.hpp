@@ -6,12 +6,14 @@
 #include <vector>
 
 #include "domain/entities.hpp"
+#include "storage/row_page.hpp"
 
 namespace blazeiot {
 
 struct GatewayFilter {
   std::optional<Presence> status;
   std::optional<std::string> type;
+  RowPage page;
 };
 
 struct GatewayChanges {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "domain/entities.hpp"
+#include "storage/row_page.hpp"
 
 namespace blazeiot {
 
@@ -20,6 +21,7 @@ struct NodeFilter {
   std::optional<std::string> gateway_id;
   std::optional<std::string> mac;
   std::optional<Presence> status;
+  RowPage page;
 };
 
 struct NodeChanges {

@@ -115,6 +115,26 @@ def test_device_list_and_item(env):
     assert status == 404 and missing == {'success': False, 'message': 'Device not found'}
 
 
+def test_entity_lists_come_in_pages(env):
+    """Any MQTT client can register devices, so the lists are paged: 1,000 rows at most."""
+    def ids(path, key):
+        status, body = get(env, path)
+        assert status == 200, body
+        return [row[key] for row in body['data']]
+
+    assert ids('/api/devices?limit=1', 'device_id') == ['Device0001']
+    assert ids('/api/devices?limit=1&offset=1', 'device_id') == ['Device0002']
+    assert ids('/api/devices?offset=2', 'device_id') == []
+    assert ids('/api/gateways?limit=1&offset=1', 'gateway_id') == ['LoRaGateway01']
+    assert ids('/api/nodes?limit=2', 'mac') == ['58:8c:81:ab:a6:16', '58:8c:81:ab:a6:17']
+    assert ids('/api/gateways/BLEGateway0001/nodes?offset=1', 'mac') == ['58:8c:81:ab:a6:17']
+    for path in ('/api/devices', '/api/gateways', '/api/nodes'):
+        for query, field in (('limit=0', 'limit'), ('limit=1001', 'limit'), ('limit=abc', 'limit'),
+                             ('offset=-1', 'offset')):
+            status, body = get(env, f'{path}?{query}')
+            assert status == 400 and body['errors'][0]['field'] == field, (path, query, body)
+
+
 def test_device_data_paging(env):
     status, page = get(env, '/api/devices/Device0001/data?limit=10&offset=5')
     assert status == 200

@@ -74,8 +74,8 @@ TEST_F(SqliteInventoryTest, DeviceFilters) {
   b.type = "Temperature";
   storage.devices().create(b);
   EXPECT_EQ(storage.devices().list({}).size(), 2u);
-  EXPECT_EQ(storage.devices().list({Presence::online, std::nullopt}).size(), 1u);
-  EXPECT_EQ(storage.devices().list({std::nullopt, "Temperature"}).at(0).device_id, "B");
+  EXPECT_EQ(storage.devices().list({Presence::online, std::nullopt, {}}).size(), 1u);
+  EXPECT_EQ(storage.devices().list({std::nullopt, "Temperature", {}}).at(0).device_id, "B");
 }
 
 TEST_F(SqliteInventoryTest, GatewaysCountNodesAndCascade) {
@@ -128,7 +128,7 @@ TEST_F(SqliteInventoryTest, NodesByMacAndGateway) {
   auto updated = storage.nodes().update("aa:bb", "G2", ch, 9);
   ASSERT_TRUE(updated);
   EXPECT_EQ(updated->node.name, "Freezer");
-  EXPECT_EQ(storage.nodes().list({"G1", "aa:bb", std::nullopt}).at(0).node.name, "auto");
+  EXPECT_EQ(storage.nodes().list({"G1", "aa:bb", std::nullopt, {}}).at(0).node.name, "auto");
   EXPECT_TRUE(storage.nodes().remove("aa:bb", "G2"));
   EXPECT_FALSE(storage.nodes().remove("aa:bb", "G2"));
   EXPECT_EQ(storage.nodes().list({}).size(), 1u);

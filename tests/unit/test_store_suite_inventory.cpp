@@ -77,12 +77,25 @@ TYPED_TEST(InventoryStoreTest, DeviceListFiltersAndOrder) {
   for (const Device& d : this->storage().devices().list({})) ids.push_back(d.device_id);
   // Byte order on both backends, whatever the database's locale.
   EXPECT_EQ(ids, (std::vector<std::string>{"B", "C", "a", "b-online"}));
-  EXPECT_EQ(this->storage().devices().list({Presence::online, std::nullopt}).size(), 1u);
-  EXPECT_EQ(this->storage().devices().list({Presence::offline, std::nullopt}).size(), 3u);
-  auto typed = this->storage().devices().list({std::nullopt, "Temperature"});
+  EXPECT_EQ(this->storage().devices().list({Presence::online, std::nullopt, {}}).size(), 1u);
+  EXPECT_EQ(this->storage().devices().list({Presence::offline, std::nullopt, {}}).size(), 3u);
+  auto typed = this->storage().devices().list({std::nullopt, "Temperature", {}});
   ASSERT_EQ(typed.size(), 1u);
   EXPECT_EQ(typed[0].device_id, "a");
-  EXPECT_TRUE(this->storage().devices().list({Presence::online, "Temperature"}).empty());
+  EXPECT_TRUE(this->storage().devices().list({Presence::online, "Temperature", {}}).empty());
+
+  // A page: from the second in the list's order, at most two.
+  DeviceFilter page;
+  page.page = RowPage{2, 1};
+  ids.clear();
+  for (const Device& d : this->storage().devices().list(page)) ids.push_back(d.device_id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"C", "a"}));
+  page.page = RowPage{10, 4};
+  EXPECT_TRUE(this->storage().devices().list(page).empty());
+  page.status = Presence::offline;
+  page.page = RowPage{1, 2};
+  ASSERT_EQ(this->storage().devices().list(page).size(), 1u);
+  EXPECT_EQ(this->storage().devices().list(page)[0].device_id, "a");
 }
 
 TYPED_TEST(InventoryStoreTest, GatewaysCountTheirNodesAndTakeThemAlongWhenRemoved) {
@@ -104,7 +117,15 @@ TYPED_TEST(InventoryStoreTest, GatewaysCountTheirNodesAndTakeThemAlongWhenRemove
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[0].gateway_id, "G1");
   EXPECT_EQ(all[1].node_count, 1);
-  EXPECT_EQ(gateways.list({std::nullopt, "lora"}).size(), 0u);
+  EXPECT_EQ(gateways.list({std::nullopt, "lora", {}}).size(), 0u);
+  auto second = gateways.list({std::nullopt, std::nullopt, RowPage{5, 1}});
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].gateway_id, "G2");
+  // The nodes of a list in (gateway, mac) order, a page of them.
+  auto nodes = this->storage().nodes().list({std::nullopt, std::nullopt, std::nullopt, {2, 1}});
+  ASSERT_EQ(nodes.size(), 2u);
+  EXPECT_EQ(nodes[0].node.gateway_id + "/" + nodes[0].node.mac, "G1/cc:dd");
+  EXPECT_EQ(nodes[1].node.gateway_id + "/" + nodes[1].node.mac, "G2/aa:bb");
 
   Gateway g;
   g.gateway_id = "G1";
@@ -156,14 +177,14 @@ TYPED_TEST(InventoryStoreTest, NodesAreKeyedByMacAndGateway) {
   EXPECT_EQ(updated->id, one[0].id);
   EXPECT_EQ(updated->node.name, "Freezer");
   EXPECT_EQ(updated->node.updated_at, 9);
-  EXPECT_EQ(nodes.list({"G1", "aa:bb", std::nullopt}).at(0).node.name, "auto");
+  EXPECT_EQ(nodes.list({"G1", "aa:bb", std::nullopt, {}}).at(0).node.name, "auto");
   EXPECT_FALSE(nodes.update("aa:bb", "G9", ch, 9));
 
   EXPECT_TRUE(nodes.remove("aa:bb", "G2"));
   EXPECT_FALSE(nodes.remove("aa:bb", "G2"));
   EXPECT_EQ(nodes.list({}).size(), 1u);
   EXPECT_EQ(this->reading_count(), 1);  // G1's node keeps its reading
-  EXPECT_EQ(nodes.list({std::nullopt, std::nullopt, Presence::offline}).size(), 0u);
+  EXPECT_EQ(nodes.list({std::nullopt, std::nullopt, Presence::offline, {}}).size(), 0u);
 }
 
 TYPED_TEST(InventoryStoreTest, InventoryCounts) {

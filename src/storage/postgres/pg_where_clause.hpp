@@ -5,6 +5,7 @@
 #include <string>
 
 #include "storage/postgres/pg_connection.hpp"
+#include "storage/row_page.hpp"
 
 namespace blazeiot {
 
@@ -27,6 +28,13 @@ class PgWhereClause {
   std::string placeholder(const T& value) {
     params_.add(value);
     return "$" + std::to_string(params_.size());
+  }
+
+  // " LIMIT $n OFFSET $m" for `page` ("" without a limit), for the end of the statement.
+  std::string page_sql(const RowPage& page) {
+    if (!page.limit) return {};
+    std::string out = " LIMIT " + placeholder(*page.limit);
+    return out + " OFFSET " + placeholder(page.offset);
   }
 
   const std::string& sql() const { return sql_; }

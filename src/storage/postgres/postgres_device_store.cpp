@@ -37,6 +37,7 @@ std::vector<Device> PostgresDeviceStore::list(const DeviceFilter& filter) {
   // COLLATE "C": byte order, the same whatever the database's locale (and as in SQLite).
   std::string sql = std::string("SELECT ") + kDeviceColumns + " FROM devices" + where.sql() +
                     " ORDER BY device_id COLLATE \"C\"";
+  sql += where.page_sql(filter.page);
   return pool_.run([&](PgConnection& c) {
     PgResult q = c.query(sql, where.params());
     std::vector<Device> out;

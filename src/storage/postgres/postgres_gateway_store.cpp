@@ -38,6 +38,7 @@ std::vector<Gateway> PostgresGatewayStore::list(const GatewayFilter& filter) {
   if (filter.status) where.add("g.status = ", to_string(*filter.status));
   where.add_if(filter.type, "g.type = ");
   std::string sql = kSelectGateway + where.sql() + " ORDER BY g.gateway_id COLLATE \"C\"";
+  sql += where.page_sql(filter.page);
   return pool_.run([&](PgConnection& c) {
     PgResult q = c.query(sql, where.params());
     std::vector<Gateway> out;

@@ -32,6 +32,7 @@ std::vector<NodeRecord> PostgresNodeStore::list(const NodeFilter& filter) {
   if (filter.status) where.add("status = ", to_string(*filter.status));
   std::string sql = std::string("SELECT ") + kNodeColumns + " FROM nodes" + where.sql() +
                     " ORDER BY gateway_id COLLATE \"C\", mac COLLATE \"C\"";
+  sql += where.page_sql(filter.page);
   return pool_.run([&](PgConnection& c) {
     PgResult q = c.query(sql, where.params());
     std::vector<NodeRecord> out;

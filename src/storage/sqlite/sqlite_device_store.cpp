@@ -36,8 +36,9 @@ std::vector<Device> SqliteDeviceStore::list(const DeviceFilter& filter) {
   SqliteWhereClause where;
   if (filter.status) where.add("status = ?", std::string(to_string(*filter.status)));
   where.add_if(filter.type, "type = ?");
+  const std::string page = where.page_sql(filter.page);
   return db_.read([&](SqliteConnection& c) {
-    auto q = c.prepare(kSelectDevice + where.sql() + " ORDER BY device_id");
+    auto q = c.prepare(kSelectDevice + where.sql() + " ORDER BY device_id" + page);
     where.bind(q);
     std::vector<Device> out;
     while (q.step()) out.push_back(read_device(q));

@@ -37,8 +37,9 @@ std::vector<Gateway> SqliteGatewayStore::list(const GatewayFilter& filter) {
   SqliteWhereClause where;
   if (filter.status) where.add("g.status = ?", std::string(to_string(*filter.status)));
   where.add_if(filter.type, "g.type = ?");
+  const std::string page = where.page_sql(filter.page);
   return db_.read([&](SqliteConnection& c) {
-    auto q = c.prepare(kSelectGateway + where.sql() + " ORDER BY g.gateway_id");
+    auto q = c.prepare(kSelectGateway + where.sql() + " ORDER BY g.gateway_id" + page);
     where.bind(q);
     std::vector<Gateway> out;
     while (q.step()) out.push_back(read_gateway(q));

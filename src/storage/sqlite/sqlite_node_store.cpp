@@ -31,8 +31,9 @@ std::vector<NodeRecord> SqliteNodeStore::list(const NodeFilter& filter) {
   where.add_if(filter.gateway_id, "gateway_id = ?");
   where.add_if(filter.mac, "mac = ?");
   if (filter.status) where.add("status = ?", std::string(to_string(*filter.status)));
+  const std::string page = where.page_sql(filter.page);
   return db_.read([&](SqliteConnection& c) {
-    auto q = c.prepare(kSelectNode + where.sql() + " ORDER BY gateway_id, mac");
+    auto q = c.prepare(kSelectNode + where.sql() + " ORDER BY gateway_id, mac" + page);
     where.bind(q);
     std::vector<NodeRecord> out;
     while (q.step()) out.push_back(read_node(q));

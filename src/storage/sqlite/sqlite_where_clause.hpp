@@ -7,6 +7,7 @@
 #include <variant>
 #include <vector>
 
+#include "storage/row_page.hpp"
 #include "storage/sqlite/sqlite_connection.hpp"
 
 namespace blazeiot {
@@ -32,6 +33,15 @@ class SqliteWhereClause {
       out += c;
     }
     return out;
+  }
+
+  // " LIMIT ? OFFSET ?" for `page` ("" without a limit), its values bound after the
+  // conditions'; call it after the last add() and put it at the end of the statement.
+  std::string page_sql(const RowPage& page) {
+    if (!page.limit) return {};
+    values_.emplace_back(*page.limit);
+    values_.emplace_back(page.offset);
+    return " LIMIT ? OFFSET ?";
   }
 
   // Binds the values from index 1; returns the next free index.
