@@ -238,7 +238,7 @@ int serve(const Config& config) {
   ws_limits.max_connections = config.ws_max_connections;
   ws_limits.hard_buffer = config.ws_send_buffer;
   ws_limits.soft_buffer = config.ws_send_buffer / 4;
-  WsServer ws(services, jwt_secret, ws_limits, io.get_executor());
+  WsServer ws(services, jwt_secret, ws_limits);
   ws.install(http);
   // After the hub that follows cluster_events exists, and destroyed before it.
   std::unique_ptr<ClusterLink> cluster;

@@ -7,7 +7,10 @@
 
 namespace blazeiot {
 
-// Raises the soft limit to the hard limit; returns the soft limit now in force.
+// Raises the soft limit to the hard limit, but not past kOpenFileLimitCap (a container may
+// leave the hard limit unlimited, and children such as the embedded broker inherit the soft
+// one: some programs size tables by it); returns the soft limit now in force.
+inline constexpr std::uint64_t kOpenFileLimitCap = 65'536;
 std::uint64_t raise_open_file_limit();
 
 }  // namespace blazeiot

@@ -86,9 +86,10 @@ ApiResult validation_result(const std::vector<FieldError>& errors) {
   json::array list;
   for (const FieldError& e : errors) {
     if (list.size() == kMaxFieldErrors) {
+      const std::size_t more = errors.size() - kMaxFieldErrors;
       list.push_back(json::object{
           {"field", "body"},
-          {"message", std::to_string(errors.size() - kMaxFieldErrors) + " more problems"}});
+          {"message", std::to_string(more) + " more problem" + (more == 1 ? "" : "s")}});
       break;
     }
     list.push_back(json::object{{"field", short_field_name(e.field)}, {"message", e.message}});

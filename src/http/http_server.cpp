@@ -244,12 +244,12 @@ asio::awaitable<SessionEnd> serve_requests(State& s, Connection& conn, Stream& s
       // A new connection gets no longer for its first request than for a header: else
       // connections that never send anything could hold the server's places for a minute.
       lowest.expires_after(first_request ? kHeaderTimeout : kIdleTimeout);
-      first_request = false;
       auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kReadChunk), use_nothrow);
       if (ec) co_return SessionEnd::close;
       buffer.commit(n);
     }
     conn.busy = true;
+    first_request = false;
 
     // A parser reads exactly one message; every request gets a fresh one.
     http::request_parser<http::string_body> parser;

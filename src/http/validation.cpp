@@ -215,15 +215,22 @@ void BodyReader::error(std::string field, std::string message) {
 
 std::vector<FieldError> BodyReader::finish() {
   // Past what a reply lists, unknown fields are only counted, not each copied.
-  std::size_t unlisted = 0;
+  std::size_t unknown = 0;
+  for (const auto& kv : body_)
+    if (!known_.contains(std::string_view(kv.key()))) ++unknown;
+  const std::size_t room = kMaxFieldErrors > errors_.size() ? kMaxFieldErrors - errors_.size() : 0;
+  const std::size_t listed = unknown <= room ? unknown : (room > 0 ? room - 1 : 0);
+  std::size_t n = 0;
   for (const auto& kv : body_) {
+    if (n == listed) break;
     if (known_.contains(std::string_view(kv.key()))) continue;
-    if (errors_.size() + 1 < kMaxFieldErrors)
-      error(std::string(kv.key()), "is not a recognised field");
-    else
-      ++unlisted;
+    error(std::string(kv.key()), "is not a recognised field");
+    ++n;
   }
-  if (unlisted > 0) error("body", std::to_string(unlisted) + " more unrecognised fields");
+  if (unknown > listed) {
+    const std::size_t more = unknown - listed;
+    error("body", std::to_string(more) + " more unrecognised field" + (more == 1 ? "" : "s"));
+  }
   return std::move(errors_);
 }
 

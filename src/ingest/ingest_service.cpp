@@ -85,19 +85,6 @@ void IngestService::on_message(MqttMessage&& m) {
   ++backlog_;
   if (m.ack.packet_id) pending_.acks.push_back(m.ack);
 
-  // A broker replays a topic's retained message to each new subscription, so every restart of
-  // the platform would store it again (and bring a silent device back online). What it says
-  // was stored when it was published live; the replay is acknowledged and left.
-  if (m.retained) {
-    if (retained_skipped_++ == 0)
-      spdlog::info("[ingest] retained messages the broker replays are not stored again "
-                   "(the first: {})", m.topic);
-    else
-      spdlog::debug("[ingest] retained message on {} not stored again", m.topic);
-    maybe_commit();
-    return;
-  }
-
   std::variant<ParsedMessage, Rejection> result =
       m.truncated ? std::variant<ParsedMessage, Rejection>(Rejection{
                         RejectReason::too_large, "payload of " + std::to_string(m.size) +
@@ -107,11 +94,27 @@ void IngestService::on_message(MqttMessage&& m) {
   if (auto* r = std::get_if<Rejection>(&result)) {
     ++rejected_;
     rejections_.record(m.topic, r->reason, r->detail);
+  } else if (m.retained) {
+    // A broker replays a topic's retained message to each new subscription, so every restart
+    // would store its readings again and count it as traffic (bringing a silent device back
+    // online). Readings and the rest were stored when they were published live; only a status
+    // report (a retained Last Will: "offline") still says something about now.
+    if (retained_skipped_++ == 0)
+      spdlog::info("[ingest] retained messages the broker replays are not stored again, "
+                   "only their status reports applied (the first: {})", m.topic);
+    apply_status_reports(std::get<ParsedMessage>(result).status, now);
   } else {
     accept(std::move(std::get<ParsedMessage>(result)), now);
   }
   update_pause();
   maybe_commit();
+}
+
+void IngestService::apply_status_reports(const std::vector<StatusReport>& reports, EpochMs now) {
+  for (const StatusReport& st : reports) {
+    if (auto t = presence_.report(PresenceKey{st.kind, st.id, ""}, st.status, now))
+      apply_transition(*t, now, "status message");
+  }
 }
 
 void IngestService::accept(ParsedMessage&& parsed, EpochMs now) {
@@ -120,10 +123,7 @@ void IngestService::accept(ParsedMessage&& parsed, EpochMs now) {
       apply_transition(*t, now, "traffic");
     add_sighting(std::move(s));
   }
-  for (const StatusReport& st : parsed.status) {
-    if (auto t = presence_.report(PresenceKey{st.kind, st.id, ""}, st.status, now))
-      apply_transition(*t, now, "status message");
-  }
+  apply_status_reports(parsed.status, now);
   for (OtaResponse& o : parsed.ota) {
     pending_.events.emplace_back(std::in_place_type<OtaStatusChanged>, OtaStatusChanged{o});
     pending_.batch.ota_responses.push_back(std::move(o));

@@ -99,6 +99,7 @@ class IngestService final : public IngestStatusSource {
   void add_sighting(EntitySighting&& s);
   static void move_readings_into_events(Pending& done);
   void add_log_now(LogEntry&& entry);
+  void apply_status_reports(const std::vector<StatusReport>& reports, EpochMs now);
   void maybe_commit();
   void on_committed(const std::string& error);
   void update_pause();

@@ -13,6 +13,9 @@ namespace blazeiot {
 
 enum class WsChannel { devices, gateways, sensor_data, ota, logs };
 inline constexpr int kWsChannelCount = 5;
+inline constexpr WsChannel kAllWsChannels[kWsChannelCount] = {
+    WsChannel::devices, WsChannel::gateways, WsChannel::sensor_data, WsChannel::ota,
+    WsChannel::logs};
 std::optional<WsChannel> parse_ws_channel(std::string_view name);
 const char* to_string(WsChannel channel);
 

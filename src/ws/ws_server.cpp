@@ -14,6 +14,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -97,16 +98,21 @@ class RateGate {
 struct SessionAccount {
   std::int64_t user_id = 0;
   EpochMs token_issued_at = 0;
-  std::string role;
 };
 
 class SessionBase {
  public:
   virtual ~SessionBase() = default;
   virtual void shutdown() = 0;
-  // Closes with 1008 and `reason`; safe from any thread.
+  // Closes with 1008 and `reason` (once; later calls do nothing); safe from any thread.
   virtual void revoke(std::string reason) = 0;
+  // The account's role changed: the session's rights follow (an admin no longer may read
+  // the logs channel); safe from any thread.
+  virtual void set_admin(bool admin) = 0;
   SessionAccount account;
+  // Whether the account is an admin, as last read; written by set_admin's caller.
+  std::atomic<bool> admin{false};
+  std::atomic<bool> revoked{false};
 };
 
 // Why a session of `account` may not go on, given its stored user now (nullopt: deleted);
@@ -114,7 +120,6 @@ class SessionBase {
 std::string revocation(const SessionAccount& account, const std::optional<User>& user) {
   if (!user) return "account deleted";
   if (account.token_issued_at < user->tokens_valid_after) return "token revoked";
-  if (account.role != user->role) return "role changed; log in again";
   return {};
 }
 
@@ -170,8 +175,21 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void revoke(std::string reason) override {
+    if (revoked.exchange(true)) return;
     asio::post(ws_.get_executor(), [self = this->shared_from_this(), r = std::move(reason)] {
+      // Nothing more goes out to it but what is queued and the close.
+      if (self->client_)
+        for (WsChannel c : kAllWsChannels) self->client_->unsubscribe(c);
       self->close_soon(websocket::close_code::policy_error, r);
+    });
+  }
+
+  void set_admin(bool is_admin) override {
+    if (admin.exchange(is_admin) == is_admin || is_admin) return;
+    asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
+      if (self->client_ && self->client_->unsubscribe(WsChannel::logs))
+        self->client_->reply(message("unsubscribed", {{"channel", "logs"},
+                                                      {"reason", "no longer an administrator"}}));
     });
   }
 
@@ -209,7 +227,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     std::string refused = "cannot check the account";
     try {
       auto user = s.services.storage.users().find_by_id(claims.user_id);
-      if (user) account.role = user->role;
+      admin = user && user->role == "admin";
       refused = revocation(account, user);
     } catch (const std::exception& e) {
       spdlog::warn("[ws] cannot check the account of a token: {}", e.what());
@@ -336,7 +354,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       client_->reply(message("unsubscribed", {{"channel", to_string(*channel)}}));
       return;
     }
-    if (*channel == WsChannel::logs && account.role != "admin") {
+    if (*channel == WsChannel::logs && !admin) {
       client_->reply(error_message("the logs channel is for administrators"));
       return count_error();
     }
@@ -497,21 +515,26 @@ void check_accounts(WsServer::State& s) {
       it = users.emplace(account.user_id, s.services.storage.users().find_by_id(account.user_id))
                .first;
     if (std::string why = revocation(account, it->second); !why.empty()) {
-      spdlog::info("[ws] closing a session of user {}: {}", account.user_id, why);
+      if (!session->revoked)
+        spdlog::info("[ws] closing a session of user {}: {}", account.user_id, why);
       session->revoke(std::move(why));
+    } else {
+      session->set_admin(it->second->role == "admin");
     }
   }
 }
 
 }  // namespace
 
-WsServer::WsServer(PlatformServices& services, std::string jwt_secret, WsLimits limits,
-                   boost::asio::any_io_executor checks_on)
+WsServer::WsServer(PlatformServices& services, std::string jwt_secret, WsLimits limits)
     : state_(std::make_shared<State>(services, std::move(jwt_secret), limits)),
-      account_checks_(std::move(checks_on), kAccountCheck, "ws",
+      account_checks_(account_thread_.get_executor(), kAccountCheck, "ws",
                       [state = state_] { check_accounts(*state); }) {}
 
-WsServer::~WsServer() = default;
+WsServer::~WsServer() {
+  account_checks_.stop();
+  account_thread_.join();
+}
 
 void WsServer::install(HttpServer& http) {
   UpgradeHandler handler;

@@ -3,11 +3,12 @@
 // Sec-WebSocket-Protocol pair "access_token, <JWT>"), runs one session per client, and closes
 // every session on shutdown.
 //
-// A session's rights are its account's when it connected; every kAccountCheck the accounts
-// are read again, and a session whose account was deleted, whose password was changed after
-// its token was issued, or whose role changed is closed (1008): the client logs in again and
-// gets its current rights. The `logs` channel is for administrators only, as /api/logs is.
-#include <boost/asio/any_io_executor.hpp>
+// A session's rights are its account's: every kAccountCheck the accounts are read again (on a
+// thread of their own: with PostgreSQL each read is a round trip), and a session whose account
+// was deleted, or whose password was changed after its token was issued, is closed (1008). A
+// role change applies to the open session: the `logs` channel is for administrators only, as
+// /api/logs is.
+#include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <memory>
 
@@ -32,9 +33,7 @@ class WsServer {
  public:
   // Clients get what this instance commits and, with several instances,
   // services.cluster_events: what the others commit.
-  // The account checks run on `checks_on`.
-  WsServer(PlatformServices& services, std::string jwt_secret, WsLimits limits,
-           boost::asio::any_io_executor checks_on);
+  WsServer(PlatformServices& services, std::string jwt_secret, WsLimits limits);
   ~WsServer();
 
   // Registers the /ws upgrade handler with the HTTP server and starts the account checks.
@@ -50,6 +49,7 @@ class WsServer {
 
  private:
   std::shared_ptr<State> state_;
+  boost::asio::thread_pool account_thread_{1};
   PeriodicTask account_checks_;
 };
 

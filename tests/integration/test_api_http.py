@@ -312,6 +312,7 @@ def test_stalled_request_is_dropped_after_the_header_timeout(shared):
 def test_one_address_cannot_take_every_connection(make_platform, broker):
     """A client holding 1,000 connections gets no more; other clients are still served."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    assert hard >= 2048, f'this test needs 2,048 open files; the hard limit is {hard}'
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4096)), hard))
     p = make_platform(broker)
     held = []
@@ -334,6 +335,7 @@ def test_one_address_cannot_take_every_connection(make_platform, broker):
     finally:
         for s in held:
             s.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     wait_for(lambda: p.api('GET', '/health').status_code == 200, timeout=10,
              what='a connection from the first address once it closed the others')
     assert 'the most one address may hold' in p.run_output()

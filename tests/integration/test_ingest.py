@@ -316,7 +316,8 @@ def test_the_last_message_of_a_burst_and_one_after_it_are_stored_at_once(broker,
 
 def test_retained_messages_are_stored_once_not_again_at_each_restart(broker, make_platform):
     """The broker replays a topic's retained message to every new subscription: a restart of
-    the platform must not store it again, nor bring its silent device back online."""
+    the platform must not store it again, nor bring its silent device back online; a retained
+    status report (a Last Will) is applied."""
     mosquitto_pub(broker, 'SensorData/RetainedBefore',
                   json.dumps({'device_id': 'RetainedBefore', 'type': 'Temperature', 'value': 1}),
                   extra=('-r',))
@@ -325,15 +326,21 @@ def test_retained_messages_are_stored_once_not_again_at_each_restart(broker, mak
                   json.dumps({'device_id': 'RetainedLive', 'type': 'Temperature', 'value': 2}),
                   extra=('-r',))
     wait_readings(platform, 'RetainedLive', 1)
-    for _ in range(2):
+    for attempt in range(2):
         platform.stop()
+        if attempt == 1:
+            # The device's Last Will, retained, while the platform is down.
+            mosquitto_pub(broker, 'SensorData/RetainedLive/status', 'offline', extra=('-r',))
         platform.start()
         platform.wait_for(lambda: 'retained messages the broker replays are not stored again'
                           in platform.run_output(), what='the retained replays')
         # A message after the replays: once it is stored, so would they have been.
-        mosquitto_pub(broker, 'SensorData/RetainedMarker',
-                      json.dumps({'device_id': 'RetainedMarker', 'type': 'T', 'value': 3}))
-        wait_readings(platform, 'RetainedMarker', 1)
+        marker = f'RetainedMarker{attempt}'
+        mosquitto_pub(broker, f'SensorData/{marker}',
+                      json.dumps({'device_id': marker, 'type': 'T', 'value': 3}))
+        wait_readings(platform, marker, 1)
     assert len(readings(platform, 'RetainedLive')) == 1
     assert readings(platform, 'RetainedBefore') == []
     assert platform.sql("SELECT COUNT(*) FROM devices WHERE device_id = 'RetainedBefore'") == [(0,)]
+    assert platform.sql("SELECT status FROM devices WHERE device_id = 'RetainedLive'") == \
+        [('offline',)]

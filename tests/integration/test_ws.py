@@ -274,11 +274,12 @@ def test_the_logs_channel_is_for_administrators(platform):
         # Other channels stay open to a viewer, and the admin gets the logs.
         await ws.send(json.dumps({'type': 'subscribe', 'channel': 'devices'}))
         ok, _ = await expect(ws, 'subscribed')
-        await subscribed(platform, admin, 'logs')
-        # The refusal changed nothing: no system_log reaches the viewer.
+        admin_ws = await subscribed(platform, admin, 'logs')
+        # The refusal changed nothing: the admin gets the next system_log, the viewer not.
         platform.api('POST', '/api/users', token=admin,
                      json={'username': 'wslogsother', 'email': 'o@example.com',
                            'password': 'other-pass-1', 'role': 'viewer'})
+        await expect(admin_ws, 'system_log', lambda m: 'wslogsother' in m.get('message', ''))
         after = await until_pong(ws)
         return refused, before, ok, after
 
@@ -288,36 +289,43 @@ def test_the_logs_channel_is_for_administrators(platform):
     assert not [m for m in after if m.get('type') == 'system_log'], after
 
 
-def test_a_session_is_closed_when_its_account_is_deleted_or_its_password_changed(platform):
-    """Rights are the account's: a stream does not outlive a deleted account, a password
-    change (which signs out other sessions) or a role change."""
+def test_a_session_follows_its_account(platform):
+    """Rights are the account's: a stream does not outlive a deleted account or a password
+    change (which signs out other sessions); a demoted admin loses the logs channel."""
     admin = platform.login()
     deleted_id, deleted = create_viewer(platform, admin, 'wsdeleted')
     _, changed = create_viewer(platform, admin, 'wschanged')
-    promoted_id, promoted = create_viewer(platform, admin, 'wspromoted')
+    demoted_id, _ = create_viewer(platform, admin, 'wsdemoted')
+    assert platform.api('PUT', f'/api/users/{demoted_id}', token=admin,
+                        json={'role': 'admin'}).status_code == 200
+    demoted = platform.login('wsdemoted', 'wsdemoted-pass-1')
 
     async def scenario():
-        sessions = [await subscribed(platform, t, 'devices') for t in (deleted, changed, promoted)]
+        sessions = [await subscribed(platform, t, 'devices') for t in (deleted, changed)]
+        logs = await subscribed(platform, demoted, 'logs')
         bystander = await subscribed(platform, admin, 'devices')
-        started = time.monotonic()
         assert platform.api('DELETE', f'/api/users/{deleted_id}', token=admin).status_code == 200
         r = platform.api('PUT', '/api/auth/password', token=changed,
                          json={'current_password': 'wschanged-pass-1',
                                'new_password': 'wschanged-pass-2'})
         assert r.status_code == 200, r.text
-        assert platform.api('PUT', f'/api/users/{promoted_id}', token=admin,
-                            json={'role': 'admin'}).status_code == 200
+        assert platform.api('PUT', f'/api/users/{demoted_id}', token=admin,
+                            json={'role': 'viewer'}).status_code == 200
+        started = time.monotonic()
         closes = [await closed_with(ws, timeout=10 * SLOWDOWN) for ws in sessions]
+        unsubscribed, _ = await expect(logs, 'unsubscribed', timeout=10 * SLOWDOWN)
         elapsed = time.monotonic() - started
-        # The others' streams go on.
+        # The demoted stream goes on without logs; so does everyone else's.
+        await logs.send(json.dumps({'type': 'subscribe', 'channel': 'logs'}))
+        refused, _ = await expect(logs, 'error')
         assert await until_pong(bystander) is not None
-        return closes, elapsed, r.json()['token']
+        return closes, unsubscribed, refused, elapsed, r.json()['token']
 
-    closes, elapsed, fresh = run(scenario())
-    assert [c[0] for c in closes] == [1008, 1008, 1008], closes
-    assert [c[1] for c in closes] == ['account deleted', 'token revoked',
-                                      'role changed; log in again'], closes
-    assert elapsed < 5 + 2 * SLOWDOWN, f'closed only after {elapsed:.1f} s'
+    closes, unsubscribed, refused, elapsed, fresh = run(scenario())
+    assert [c[:2] for c in closes] == [(1008, 'account deleted'), (1008, 'token revoked')], closes
+    assert unsubscribed['channel'] == 'logs', unsubscribed
+    assert 'administrators' in refused['message'], refused
+    assert elapsed < 5 + 2 * SLOWDOWN, f'took {elapsed:.1f} s after the last change'
     # The token the password change handed out still opens a stream.
     run(connected(platform, fresh))
 

@@ -50,6 +50,14 @@ TEST(BodyReader, ManyUnknownFieldsAreCountedNotEachListed) {
   EXPECT_EQ(errors.back().field, "body");
   EXPECT_EQ(errors.back().message,
             std::to_string(5000 - (kMaxFieldErrors - 1)) + " more unrecognised fields");
+
+  // As many as a reply lists: each is named.
+  boost::json::object twenty;
+  for (std::size_t i = 0; i < kMaxFieldErrors; ++i) twenty["k" + std::to_string(i)] = 1;
+  BodyReader exact(twenty);
+  auto named = exact.finish();
+  ASSERT_EQ(named.size(), kMaxFieldErrors);
+  EXPECT_FALSE(has_error(named, "body"));
 }
 
 TEST(ValidationResult, ListsAFewProblemsWithShortNames) {

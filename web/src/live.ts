@@ -1,6 +1,7 @@
 // The live connection: one WebSocket to /ws?token=<JWT>, subscribed to every channel the
-// dashboard shows. It reconnects by itself with exponential backoff, and reports its state so
-// the page can say plainly when it is not live. Close code 1008 means the token was refused.
+// dashboard shows (logs for admins only). It reconnects by itself with exponential backoff,
+// and reports its state so the page can say plainly when it is not live. Close code 1008
+// means the token was refused.
 import { api } from './api';
 import { session } from './session';
 
@@ -86,7 +87,9 @@ export class LiveConnection {
       opened = true;
       this.attempt = 0;
       this.lastMessageAt = Date.now();
-      for (const channel of kChannels) this.send({ type: 'subscribe', channel });
+      // The logs channel is for administrators; the server refuses it to anyone else.
+      for (const channel of kChannels)
+        if (channel !== 'logs' || session.isAdmin()) this.send({ type: 'subscribe', channel });
       this.setState('open');
       window.clearInterval(this.pingTimer);
       this.pingTimer = window.setInterval(() => this.keepAlive(), kPingEveryMs);
