@@ -1,5 +1,7 @@
 #include "core/json_text.hpp"
 
+#include <cmath>
+
 #include <charconv>
 
 #include "core/json_writer.hpp"
@@ -50,6 +52,19 @@ std::string json_text(const boost::json::value& v) {
   std::string out;
   append_json_text(out, v);
   return out;
+}
+
+// Recursive: the parsers that produce these values bound their depth.
+bool numbers_are_finite(const boost::json::value& v) {
+  if (v.is_double()) return std::isfinite(v.get_double());
+  if (v.is_array()) {
+    for (const auto& item : v.get_array())
+      if (!numbers_are_finite(item)) return false;
+  } else if (v.is_object()) {
+    for (const auto& kv : v.get_object())
+      if (!numbers_are_finite(kv.value())) return false;
+  }
+  return true;
 }
 
 }  // namespace blazeiot

@@ -201,6 +201,10 @@ std::optional<std::string> BodyReader::object_json(std::string_view field, std::
     error(std::string(field), "must be a JSON object");
     return std::nullopt;
   }
+  if (!numbers_are_finite(*v)) {
+    error(std::string(field), "must not hold a number beyond the range of a double");
+    return std::nullopt;
+  }
   std::string text = json_text(*v);
   if (text.size() > max_bytes) {
     error(std::string(field), "must be at most " + std::to_string(max_bytes) + " bytes of JSON");

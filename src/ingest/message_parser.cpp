@@ -321,6 +321,8 @@ std::variant<ParsedMessage, Rejection> parse_message(std::string_view topic,
     JsonArena arena;
     json::value v = json::parse(payload, ec, &arena.resource, opts);
     if (ec) return Rejection{RejectReason::not_json, ec.message()};
+    if (!numbers_are_finite(v))
+      return Rejection{RejectReason::invalid_field, "a number is beyond the range of a double"};
     auto handle = [&](const json::object& o, std::string_view original) {
       switch (r->channel) {
         case Channel::sensor: parse_sensor(o, *r, now, original, out); break;

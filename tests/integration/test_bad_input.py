@@ -48,6 +48,7 @@ BAD = [
     ('nesting 34 deep', 'SensorData/BadIn', nested(34, 'BadDeep34')),
     ('objects nested 100 deep', 'SensorData/BadIn',
      '{"device_id":"BadDeepObj",' + '"a":{' * 99 + '"z":0' + '}' * 99 + '}'),
+    ('a number beyond a double', 'SensorData/BadIn', b'{"device_id":"BadHugeNum","value":1e999}'),
     ('invalid UTF-8 in the id', 'SensorData/BadIn', b'{"device_id":"BadUtf\xff\xfe","value":1}'),
     ('invalid UTF-8 elsewhere', 'SensorData/BadIn', b'{"device_id":"BadUtf2","note":"\xc3\x28"}'),
     ('BLE without mac', 'BLEGatewayData/BadGw', {'gateway_id': 'BadGw1', 'rssi': -1}),

@@ -120,6 +120,11 @@ TEST(BodyReader, OneOfAndMetadataSize) {
   auto errors = r.finish();
   EXPECT_TRUE(has_error(errors, "role"));
   EXPECT_TRUE(has_error(errors, "metadata"));
+
+  auto huge = obj(R"({"params":{"speed":[1, 1e999]}})");
+  BodyReader h(huge);
+  EXPECT_FALSE(h.object_json("params", 1024));
+  EXPECT_TRUE(has_error(h.finish(), "params"));
 }
 
 ApiRequest with_body(std::string body, std::string content_type = "application/json") {

@@ -69,6 +69,15 @@ TEST(MessageParser, ArraysAreAllOrNothing) {
   EXPECT_EQ(rejected("SensorData/x", R"([{"device_id":"a"},3])"), RejectReason::not_object);
 }
 
+TEST(MessageParser, NumbersBeyondADoubleAreRejected) {
+  // Read as infinity, which could only be written back as null or as invalid JSON.
+  EXPECT_EQ(rejected("SensorData/x", R"({"device_id":"a","value":1e999})"),
+            RejectReason::invalid_field);
+  EXPECT_EQ(rejected("BLEGatewayData/g", R"({"gateway_id":"g","mac":"m","x":{"y":[-1e400]}})"),
+            RejectReason::invalid_field);
+  EXPECT_EQ(ok("SensorData/x", R"({"device_id":"a","value":1.7e308})").readings.size(), 1u);
+}
+
 TEST(MessageParser, BleGatewayRegistersGatewayAndNode) {
   auto m = ok("BLEGatewayData/BLEGateway0001",
               R"({"gateway_id":"BLEGateway0001","mac":"58:8c:81:ab:a6:16","beacon_name":"  TempHumBeacon4 ","temperature":22.5,"humidity":40,"rssi":-61})");
