@@ -91,6 +91,9 @@ def test_unknown_api_path_is_404_with_the_envelope(shared):
         assert r.json() == {'success': False, 'message': 'API endpoint not found'}
     # Without a token too: an unknown path is not an authentication question.
     assert shared.api('GET', '/api/nope').json()['message'] == 'API endpoint not found'
+    for path in ('/api', '/api/'):
+        r = shared.api('GET', path)
+        assert r.status_code == 404 and r.json()['message'] == 'API endpoint not found', path
 
 
 def test_wrong_method_is_405_with_allow(shared):
