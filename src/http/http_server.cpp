@@ -24,6 +24,7 @@
 #include <unordered_map>
 #include <variant>
 
+#include "core/log_throttle.hpp"
 #include "http/body_io.hpp"
 
 namespace blazeiot {
@@ -51,7 +52,6 @@ constexpr std::size_t kMaxConnections = 10'000;
 // One client address may hold this many of them, so that no single client can take them all
 // (not applied behind a trusted proxy, where every connection comes from the proxy).
 constexpr std::size_t kMaxConnectionsPerAddress = 1'000;
-constexpr auto kRefusalLogInterval = 10s;
 constexpr std::size_t kReadChunk = 4096;
 constexpr int kBlockingThreads = 2;
 
@@ -434,9 +434,8 @@ void report_session_end(std::exception_ptr e) {
 }
 
 asio::awaitable<void> accept_loop(std::shared_ptr<State> s) {
-  // Refusals are logged at most once per kRefusalLogInterval, with how many there were.
-  std::size_t refused = 0;
-  auto last_refusal_log = std::chrono::steady_clock::now() - kRefusalLogInterval;
+  // Refused connections are logged once per 10 s at most, with how many there were.
+  LogThrottle refusals(1, 10s);
   for (;;) {
     auto [ec, socket] = co_await s->acceptor.async_accept(asio::make_strand(s->io), use_nothrow);
     if (ec) {
@@ -455,14 +454,9 @@ asio::awaitable<void> accept_loop(std::shared_ptr<State> s) {
     if (auto* why = std::get_if<std::string>(&added)) {
       boost::system::error_code ignored;
       socket.close(ignored);
-      ++refused;
-      if (auto now = std::chrono::steady_clock::now(); now - last_refusal_log >= kRefusalLogInterval) {
-        spdlog::warn("[http] refused {} connection(s) in the last {} s; the last: {}", refused,
-                     std::chrono::duration_cast<std::chrono::seconds>(kRefusalLogInterval).count(),
+      if (std::size_t before = 0; refusals.allow(LogThrottle::Clock::now(), before))
+        spdlog::warn("[http] refused a connection ({} more before it, not logged): {}", before,
                      *why);
-        refused = 0;
-        last_refusal_log = now;
-      }
       continue;
     }
     auto [id, conn] = std::get<0>(std::move(added));

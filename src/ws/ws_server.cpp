@@ -23,6 +23,7 @@
 
 #include "auth/jwt.hpp"
 #include "core/iso_time.hpp"
+#include "core/log_throttle.hpp"
 #include "core/json_text.hpp"
 
 namespace blazeiot {
@@ -140,6 +141,8 @@ struct WsServer::State {
   std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions;
   std::condition_variable session_ended;  // notified when `sessions` shrinks
   bool stopping = false;
+  // A client can provoke refusals at will (bad tokens): 20 lines per 10 s at most.
+  LogThrottle refusal_log{20, std::chrono::seconds(10)};
 };
 
 namespace {
@@ -288,7 +291,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   asio::awaitable<void> refuse(websocket::close_code code, std::string reason) {
-    spdlog::warn("[ws] refused connection from {}: {}", peer_, reason);
+    if (std::size_t before = 0; server_->refusal_log.allow(LogThrottle::Clock::now(), before))
+      spdlog::warn("[ws] refused connection from {}: {}{}", peer_, reason,
+                   before ? " (" + std::to_string(before) + " more before it, not logged)" : "");
     co_await ws_.async_close(websocket::close_reason(code, reason), use_nothrow);
   }
 

@@ -204,6 +204,21 @@ def test_refuses_missing_or_invalid_tokens_with_1008(platform):
     assert wrong == {}, f'expected close 1008 before any message; got {wrong}'
 
 
+def test_refusals_cannot_flood_the_log(platform):
+    """A client can have itself refused at will; the log keeps 20 such lines per 10 s."""
+    async def scenario():
+        for _ in range(40):
+            ws = await connect(platform)
+            code, _, _ = await closed_with(ws)
+            assert code == 1008
+
+    started = time.monotonic()
+    run(scenario())
+    lines = platform.run_output().count('[ws] refused connection')
+    windows = int((time.monotonic() - started) // 10) + 1  # 1 unless the host is very slow
+    assert 20 <= lines <= 20 * windows, (lines, windows)
+
+
 def test_accepts_a_token_in_query_header_or_protocol(platform):
     token = platform.login()
     minted = mint(jwt_secret(platform), int(time.time()) + 600)
