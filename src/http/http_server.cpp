@@ -161,10 +161,6 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
     }
     asio::post(io, std::move(cb));
   }
-  std::size_t connection_count() {
-    std::lock_guard lock(mutex);
-    return connections.size();
-  }
   // Runs fn(connection) on each connection's strand.
   template <class Fn>
   void for_each_connection(Fn fn) {

@@ -23,6 +23,10 @@ struct User {
   // Tokens issued before this instant (ms; compared with a token's iat_ms claim) are no
   // longer accepted; moved forward whenever the password is changed.
   EpochMs tokens_valid_after = 0;
+
+  // Whether a token issued at `issued_at` (ms) was revoked by a later password change. The
+  // one place the REST API and the live stream decide it.
+  bool token_revoked(EpochMs issued_at) const { return issued_at < tokens_valid_after; }
 };
 
 struct UserChanges {

@@ -120,7 +120,7 @@ class SessionBase {
 // empty when it may.
 std::string revocation(const SessionAccount& account, const std::optional<User>& user) {
   if (!user) return "account deleted";
-  if (account.token_issued_at < user->tokens_valid_after) return "token revoked";
+  if (user->token_revoked(account.token_issued_at)) return "token revoked";
   return {};
 }
 
