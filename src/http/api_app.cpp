@@ -127,7 +127,7 @@ std::optional<ApiResult> ApiApp::authenticate(ApiCall& call, const HttpRequestHe
   // The account as it is now: a deleted user's tokens stop working and a role change applies
   // at once, not when the token expires.
   auto user = services_.storage.users().find_by_id(claims.user_id);
-  if (!user || claims.issued_at < user->tokens_valid_after)
+  if (!user || user->token_revoked(claims.issued_at))
     return unauthorized("Invalid or expired token");
   auto role = parse_role(user->role);
   call.request.user = AuthUser{user->id, user->username, user->email, role.value_or(Role::viewer)};
@@ -204,6 +204,9 @@ ApiCall ApiApp::begin(const HttpRequest& request, const ClientInfo& client) {
   }
 
   auto matched = router_.match(header.method(), segments);
+  // "/api" itself would match the dashboard's "/:file"; every path under the API's prefix is
+  // the API's to answer.
+  if (is_api && segments.size() == 1) matched = NoRoute{};
   if (std::holds_alternative<NoRoute>(matched)) {
     call.immediate = error_result(404, is_api ? "API endpoint not found" : "Not found");
     return call;

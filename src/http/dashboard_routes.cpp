@@ -67,11 +67,7 @@ void add_dashboard_routes(Router& router, fs::path web_dir) {
     router.add(std::move(r));
   };
   add("/", [dir](ApiRequest&) { return serve(*dir, "index.html", false); });
-  add("/:file", [dir](ApiRequest& req) {
-    // "/api" itself is the API's, not a file of the dashboard's.
-    if (req.param("file") == "api") return error_result(404, "API endpoint not found");
-    return serve(*dir, req.param("file"), false);
-  });
+  add("/:file", [dir](ApiRequest& req) { return serve(*dir, req.param("file"), false); });
   add("/assets/:file",
       [dir](ApiRequest& req) { return serve(*dir / "assets", req.param("file"), true); });
 }
